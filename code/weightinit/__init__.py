@@ -1,0 +1,46 @@
+"""weightinit: the helper package of the course on initializing neural-network weights.
+
+Modules, by concern:
+
+- :mod:`weightinit.scratch`: every initialization rule from scratch, NumPy only.
+- :mod:`weightinit.torch_init`: the same rules applied to PyTorch modules.
+- :mod:`weightinit.checks`: feedback on a learner's own initializer.
+- :mod:`weightinit.stats`: per-layer activation and gradient statistics.
+- :mod:`weightinit.models`: small networks with depth, width, activation and init as arguments.
+- :mod:`weightinit.train`: a short, seeded training loop.
+- :mod:`weightinit.data`: small data sets, generated or shipped with scikit-learn.
+- :mod:`weightinit.plotting`: the course's figure style and its recurring plots.
+
+``import weightinit`` is light: it imports neither torch nor NumPy-heavy modules. Submodules
+load on first use (``weightinit.scratch``, ``weightinit.models`` ...), and only the modules
+that need torch import it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .session import setup
+
+__version__ = "0.1.0"
+
+_SUBMODULES = (
+    "scratch",
+    "torch_init",
+    "checks",
+    "stats",
+    "models",
+    "train",
+    "data",
+    "plotting",
+    "session",
+)
+
+__all__ = ["setup", "__version__", *_SUBMODULES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'weightinit' has no attribute {name!r}")
