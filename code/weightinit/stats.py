@@ -124,6 +124,8 @@ def layer_stats(
     try:
         model.zero_grad(set_to_none=True)
         output = model(inputs)
+        if not any(kind == "layer" for kind, _ in order):
+            raise ValueError("model has no Linear or Conv layer to measure")
         if targets is None:
             generator = torch.Generator().manual_seed(seed)
             upstream = torch.randn(output.shape, generator=generator, dtype=output.dtype)
@@ -135,8 +137,6 @@ def layer_stats(
             handle.remove()
 
     names = [name for kind, name in order if kind == "layer"]
-    if not names:
-        raise ValueError("model has no Linear or Conv layer to measure")
     post: dict[str, torch.Tensor] = {}
     current = None
     for kind, name in order:
