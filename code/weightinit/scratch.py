@@ -736,11 +736,8 @@ def orthogonal(shape: ShapeLike, gain: float = 1.0, rng: RngLike = None) -> Floa
         return _empty(dims)
     rows = dims[0]
     cols = size // rows
-    # scipy's LAPACK path is several times faster than numpy.linalg.qr for tall matrices
-    from scipy.linalg import qr
-
     gaussian = generator.standard_normal((max(rows, cols), min(rows, cols)), dtype=DTYPE)
-    q, r = qr(gaussian, mode="economic", overwrite_a=True, check_finite=False)
+    q, r = np.linalg.qr(gaussian, mode="reduced")
     q *= np.sign(np.diagonal(r))
     if rows < cols:
         q = q.T
