@@ -12,7 +12,6 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(wildcard chapters/*.ipynb)
 # No progress bars in test logs or in the rendered book (see weightinit.session.progress).
 export WEIGHTINIT_QUIET := 1
-export MPLBACKEND := Agg
 
 .PHONY: test book venv lint clean-notebooks unit notebooks book-strict clean
 

@@ -12,6 +12,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 __all__ = ["COLORS", "use_style", "plot_std_vs_depth", "plot_layer_histograms", "plot_losses"]
 
@@ -88,6 +89,7 @@ def plot_std_vs_depth(
         ax.axhline(reference, color="grey", linestyle="--", linewidth=1)
     if logy:
         ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("layer (depth)")
     ax.set_ylabel(ylabel)
     if title:

@@ -36,7 +36,7 @@ def seed_everything(seed: int = 0) -> None:
 
 
 def setup(seed: int = 0, *, device: str | None = None, style: bool = True) -> str:
-    """Seed every generator, choose the device and apply the course's figure style.
+    """Seed every generator, use one CPU thread, choose the device and apply the figure style.
 
     Every chapter calls this once, after its imports. Everything in the course runs on a CPU
     in seconds; a GPU is used only when asked for with ``device="cuda"``, so that two runs
@@ -67,8 +67,11 @@ def setup(seed: int = 0, *, device: str | None = None, style: bool = True) -> st
     if torch is not None:
         if device == "cuda" and not torch.cuda.is_available():
             raise ValueError("device='cuda' was asked for, but torch sees no CUDA device")
-        # Deterministic kernels: two runs of a chapter print the same numbers.
+        # Deterministic kernels and one thread: two runs of a chapter print the same
+        # numbers on any machine (the order of a parallel sum changes its last bits), and
+        # the course's small networks run faster on one thread than on two busy ones.
         torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.set_num_threads(1)
     if style:
         from .plotting import use_style
 

@@ -129,6 +129,7 @@ def layer_stats(
         if targets is None:
             generator = torch.Generator().manual_seed(seed)
             upstream = torch.randn(output.shape, generator=generator, dtype=output.dtype)
+            upstream = upstream.to(output.device)
             output.backward(upstream)
         else:
             loss_fn(output, targets).backward()
@@ -158,8 +159,8 @@ def layer_stats(
         grad_std.append(g.std().item() if g is not None else float("nan"))
         wgrad_std.append(w.std().item() if w is not None else float("nan"))
         if keep_values:
-            activations.append(a.flatten().numpy().copy())
-            gradients.append(g.flatten().numpy().copy() if g is not None else np.array([]))
+            activations.append(a.flatten().cpu().numpy().copy())
+            gradients.append(g.flatten().cpu().numpy().copy() if g is not None else np.array([]))
     return LayerStats(
         names=names,
         preactivation_std=np.array(pre_std),
