@@ -10,6 +10,12 @@ Modules, by concern:
 - :mod:`weightinit.train`: a short, seeded training loop.
 - :mod:`weightinit.data`: small data sets, generated or shipped with scikit-learn.
 - :mod:`weightinit.plotting`: the course's figure style and its recurring plots.
+- :mod:`weightinit.recurrent`: gradients through time, and the LSTM model of chapter 6.
+- :mod:`weightinit.frameworks`: PyTorch, Keras and JAX defaults as variance-scaling rules.
+- :mod:`weightinit.residual`: residual networks (zero-init, SkipInit, Fixup) and a tiny transformer.
+- :mod:`weightinit.lsuv`: data-dependent initialization (LSUV).
+- :mod:`weightinit.isometry`: Jacobian spectra and delta-orthogonal kernels.
+- :mod:`weightinit.explorer`: an interactive explorer of signal propagation.
 
 ``import weightinit`` is light: it imports neither torch nor NumPy-heavy modules. Submodules
 load on first use (``weightinit.scratch``, ``weightinit.models`` ...), and only the modules
@@ -35,6 +41,12 @@ _SUBMODULES = (
     "data",
     "plotting",
     "session",
+    "recurrent",
+    "frameworks",
+    "residual",
+    "lsuv",
+    "isometry",
+    "explorer",
 )
 
 __all__ = ["setup", "__version__", *_SUBMODULES]

@@ -67,10 +67,10 @@ def setup(seed: int = 0, *, device: str | None = None, style: bool = True) -> st
     if torch is not None:
         if device == "cuda" and not torch.cuda.is_available():
             raise ValueError("device='cuda' was asked for, but torch sees no CUDA device")
-        # Deterministic kernels and one thread: two runs of a chapter print the same
-        # numbers on any machine (the order of a parallel sum changes its last bits), and
-        # the course's small networks run faster on one thread than on two busy ones.
-        torch.use_deterministic_algorithms(True, warn_only=True)
+        # One thread: two runs of a chapter print the same numbers on any machine (the
+        # order of a parallel sum changes its last bits), and the course's small networks
+        # run faster on one thread than on two busy ones. (torch's CPU kernels used here are
+        # deterministic; use_deterministic_algorithms would only add seconds of imports.)
         torch.set_num_threads(1)
     if style:
         from .plotting import use_style
