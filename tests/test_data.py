@@ -47,3 +47,10 @@ def test_adding_problem_targets_are_the_marked_sums():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_digits_constant_pixels_do_not_blow_up_the_test_split():
+    # A pixel that is always 0 in the training split must not be divided by ~0.
+    for seed in range(3):
+        _, _, x_test, _ = digits(seed=seed)
+        assert x_test.abs().max() < 100
