@@ -47,7 +47,7 @@ def init_weights_(model: nn.Module, init: Init, generator: torch.Generator | Non
             (a fixed scale, whatever the fan); a string is a method of
             :func:`weightinit.torch_init.apply_weight_init`; a callable is applied to each
             weight tensor (for example ``torch.nn.init.xavier_normal_``).
-        generator: a ``torch.Generator`` for the float case (reproducible draws).
+        generator: a ``torch.Generator`` for reproducible draws (float and method-name cases).
 
     Returns:
         the model.
@@ -62,7 +62,7 @@ def init_weights_(model: nn.Module, init: Init, generator: torch.Generator | Non
     if isinstance(init, str):
         from .torch_init import apply_weight_init
 
-        return apply_weight_init(model, method=init)
+        return apply_weight_init(model, method=init, generator=generator)
     layers = [m for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d))]
     with torch.no_grad():
         for layer in layers:
