@@ -263,7 +263,7 @@ def returns_tensor(shape, rng=None):
 
 
 MISTAKES = [
-    (seed_003_xavier, "xavier_uniform", ["1.4", "variance 2.00x", "seed 003",
+    (seed_003_xavier, "xavier_uniform", ["1.4", "variance 2.00x", "widely copied",
                                          "sqrt(6 / (fan_in + fan_out))"]),
     (kaiming_fan_out, "kaiming_normal", ["depending on the shape",
                                          "fan_out where the rule uses fan_in"]),

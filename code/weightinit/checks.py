@@ -170,7 +170,7 @@ def _constant_hint(reference: str, variance_ratio: float) -> str:
     lecun = reference.startswith("lecun")
     if math.isclose(variance_ratio, 2.0):
         if xavier:
-            return ("seed 003's bound sqrt(6 / n) with n = (fan_in + fan_out) / 2 doubles "
+            return ("a widely copied Xavier bound, sqrt(6 / n) with n = (fan_in + fan_out) / 2, doubles "
                     "the variance: Glorot's bound is sqrt(6 / (fan_in + fan_out)) "
                     "(normal: std sqrt(2 / (fan_in + fan_out)))")
         if lecun:
@@ -539,7 +539,7 @@ def check_initializer(fn: Callable[..., Any], reference: str, *,
     or one line per problem, ``✗ problem — hint``. The std check compares, shape by
     shape, the ratio :math:`\hat\sigma_\text{yours} / \hat\sigma_\text{rule}` with
     :math:`[0.9, 1.1]`, and names the likely cause from the pattern of the ratios:
-    a constant :math:`\sqrt{2}` (the variance doubled, as seed 003's Xavier bound
+    a constant :math:`\sqrt{2}` (the variance doubled, as a widely copied Xavier bound
     does), :math:`\sqrt{\text{fan\_in} / \text{fan\_out}}` (the wrong fan), the
     receptive field (fans without the kernel), :math:`\sqrt{3}` (a uniform's bound
     used as a std), a missing or extra square root (std vs variance).
@@ -567,14 +567,14 @@ def check_initializer(fn: Callable[..., Any], reference: str, *,
 
     Examples:
         >>> import numpy as np
-        >>> def doubled_variance(shape, rng=None):  # seed 003's Xavier bound
+        >>> def doubled_variance(shape, rng=None):  # a widely copied, wrong Xavier bound
         ...     rng = np.random.default_rng(rng)
         ...     receptive_field = np.prod(shape[2:])
         ...     n = (shape[0] + shape[1]) * receptive_field / 2
         ...     return rng.uniform(-np.sqrt(6 / n), np.sqrt(6 / n), size=shape)
         >>> ok = check_initializer(doubled_variance, "xavier_uniform")  # doctest: +ELLIPSIS
         ✗ xavier_uniform: 1 problem
-          ✗ the std is 1.4...x the rule's on every shape (variance 2.00x) — seed 003's ...
+          ✗ the std is 1.4...x the rule's on every shape (variance 2.00x) — a widely copied ...
         >>> ok
         False
         >>> check_initializer(lambda shape, rng=None: None, "he_normal")  # doctest: +ELLIPSIS

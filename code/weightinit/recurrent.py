@@ -347,7 +347,7 @@ def train_adding(model: nn.Module, *, seq_len: int = 10, steps: int = 300,
 
 
 class EmbeddingLSTMClassifier(nn.Module):
-    r"""Embedding, LSTM and a Linear head: seed note 000's model, initialized correctly.
+    r"""Embedding, LSTM and a Linear head: the model of a popular tutorial, initialized correctly.
 
     :meth:`reset_parameters` (called by the constructor) sets
 
