@@ -14,8 +14,9 @@ NOTEBOOKS := $(wildcard chapters/*.ipynb)
 export WEIGHTINIT_QUIET := 1
 
 .PHONY: test book venv lint clean-notebooks unit notebooks book-strict clean
+.PHONY: student student-check
 
-test: lint clean-notebooks unit notebooks book-strict
+test: lint clean-notebooks unit notebooks book-strict student-check browser
 
 venv: $(STAMP)
 
@@ -27,7 +28,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check code tests chapters benchmarks
+	$(BIN)/ruff check code tests chapters benchmarks tools
 
 # Notebooks are stored without outputs or execution counts.
 clean-notebooks: $(STAMP)
@@ -46,5 +47,28 @@ book: $(STAMP)
 book-strict: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
+# Every built page in headless Chromium: requests, JavaScript errors, images, maths, the
+# Colab link and the solution dropdowns (tests/test_browser.py). Screenshots: _build/screenshots/.
+.PHONY: browser chromium
+browser: $(STAMP) chromium
+	@test -f _build/html/index.html || { echo "no built book in _build/html: run make book-strict first" >&2; exit 1; }
+	$(BIN)/pytest -q -m book tests/test_browser.py
+
+# Debian's chromium, unless a Chromium is already there (Playwright cannot download its own).
+chromium:
+	@if [ -n "$${CHROMIUM:-}" ] || [ -x /usr/lib/chromium/chromium ] \
+	    || command -v chromium chromium-browser google-chrome >/dev/null; then :; \
+	else SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	    $$SUDO apt-get update && $$SUDO apt-get install -y chromium; fi
+
+# The student edition: the chapters without solutions, in student/ (notebooks, a zip of
+# them, and the rendered book in student/_build/html). See chapters/for_instructors.md.
+student: $(STAMP)
+	$(BIN)/python tools/student_edition.py --book
+
+# No solution text survives in the student notebooks, and they run, two at a time.
+student-check: $(STAMP)
+	$(BIN)/pytest -q -m student tests/test_student_edition.py
+
 clean:
-	rm -rf _build
+	rm -rf _build student

@@ -1,0 +1,148 @@
+"""The student edition (tools/student_edition.py): no solution survives, and it still runs.
+
+Marked ``student``: ``make student-check`` runs it (``make test`` includes it); ``make unit``
+skips it. It writes the student notebooks to a temporary folder, never into student/.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.student
+
+
+def _tool(name: str):
+    tools = str(ROOT / "tools")
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    return importlib.import_module(name)
+
+
+course_files = _tool("course_files")
+student_edition = _tool("student_edition")
+CHAPTERS = course_files.chapter_notebooks(ROOT)
+MARKER_WORDS = ("solution-start", "solution-end")
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
+    out = tmp_path_factory.mktemp("student")
+    notebooks = student_edition.write_notebooks(out, ROOT)
+    return out, {path.name: path for path in notebooks}
+
+
+def test_one_student_notebook_per_chapter(edition):
+    _, notebooks = edition
+    assert CHAPTERS, "no chapter notebooks in _toc.yml"
+    assert sorted(notebooks) == sorted(path.name for path in CHAPTERS)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+def test_no_solution_text_survives(edition, chapter):
+    _, notebooks = edition
+    full = course_files.read_notebook(chapter)
+    raw = notebooks[chapter.name].read_text(encoding="utf-8")
+    student = nbformat.reads(raw, as_version=4)
+    student_text = "\n".join(cell.source for cell in student.cells)
+    sources = student_edition.solution_sources(full)
+    assert sources, f"{chapter.name} has no solutions to remove"
+    for source in sources:
+        assert source.strip() not in student_text, (
+            f"{chapter.name}: this solution cell survives:\n{source[:300]}")
+    for word in MARKER_WORDS:
+        assert word not in raw.lower(), f"{chapter.name}: {word!r} in the student notebook"
+    assert course_files.solutions(student) == []
+    removed = len(course_files.solution_cell_indices(full))
+    assert len(student.cells) == len(full.cells) - removed
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+def test_exercises_and_their_feedback_stay(edition, chapter):
+    _, notebooks = edition
+    full = course_files.read_notebook(chapter)
+    student = course_files.read_notebook(notebooks[chapter.name])
+    full_exercises, student_exercises = course_files.exercises(full), course_files.exercises(student)
+    assert [e.label for e in student_exercises] == [e.label for e in full_exercises]
+    for before, after in zip(full_exercises, student_exercises, strict=True):
+        assert [full.cells[i].source for i in before.learner_cells] == [
+            student.cells[i].source for i in after.learner_cells]
+        assert after.checkers == before.checkers and after.solution is None
+    assert course_files.first_code_cell(student).source == course_files.first_code_cell(full).source
+
+
+def test_strip_solutions_removes_exactly_the_marked_cells():
+    new_md, new_code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        new_md("```{exercise} E\n:label: ch01-ex1\n```"), new_code("stub = None"),
+        new_code("checks.check_value('x', stub, 1)"),
+        new_md("```{solution-start} ch01-ex1\n:class: dropdown\n```"), new_code("stub = 1"),
+        new_md("Why."), new_md("```{solution-end}\n```"), new_md("After the solution."),
+    ]
+    student = student_edition.strip_solutions(nb)
+    assert [cell.source for cell in student.cells] == [
+        nb.cells[i].source for i in (0, 1, 2, 7)]
+    assert len(nb.cells) == 8  # the original is left alone
+    nb.cells.append(new_md("```{solution-start} ch01-ex2\n```"))
+    with pytest.raises(ValueError, match="without a solution-end"):
+        student_edition.strip_solutions(nb)
+
+
+def test_zip_holds_the_student_notebooks(edition):
+    out, notebooks = edition
+    archive = student_edition.write_zip(list(notebooks.values()), out)
+    assert archive.name == "weightinit-student-notebooks.zip"
+    with zipfile.ZipFile(archive) as zipped:
+        names = zipped.namelist()
+        assert sorted(names) == sorted(f"weightinit-student-notebooks/{n}" for n in notebooks)
+        for name in names:
+            text = zipped.read(name).decode("utf-8")
+            assert not any(word in text for word in MARKER_WORDS)
+            assert text == notebooks[Path(name).name].read_text(encoding="utf-8")
+
+
+def test_book_copy_has_the_student_chapters_and_no_colab_button(edition):
+    out, notebooks = edition
+    book = student_edition.copy_book(list(notebooks.values()), out, ROOT)
+    for chapter in CHAPTERS:
+        copied = book / chapter.relative_to(ROOT)
+        assert copied.read_bytes() == notebooks[chapter.name].read_bytes()
+    for name in ("_config.yml", "_toc.yml", "intro.md", "chapters/references.bib"):
+        assert (book / name).exists(), name
+    assert not any((book / name).exists() for name in (".venv", ".git", "code", "tests", "student"))
+    config = course_files.read_config(book)
+    assert config["title"].endswith("(student edition)")
+    assert not config["launch_buttons"]["colab_url"]
+    theme = config["sphinx"]["config"].get("html_theme_options", {})
+    assert "colab_url" not in theme.get("launch_buttons", {})
+
+
+def test_student_notebooks_execute_and_feedback_says_not_yet(edition, tmp_path, capsys):
+    """Execute every student notebook (2 at a time): no error, and every feedback cell of an
+    unsolved exercise reports "not yet" instead of crashing."""
+    _, notebooks = edition
+    start = time.perf_counter()
+    runs = student_edition.execute_notebooks(list(notebooks.values()), tmp_path, workers=2)
+    wall = time.perf_counter() - start
+    timings = ", ".join(f"{run.notebook.stem} {run.seconds:.0f} s" for run in runs)
+    with capsys.disabled():  # the times belong in the test log
+        print(f"\nstudent notebooks, 2 at a time: {wall:.0f} s wall ({timings})")
+    failed = {run.notebook.name: run.error[-1500:] for run in runs if not run.ok}
+    assert not failed, "student notebooks that fail:\n" + json.dumps(failed, indent=1)
+    for run in runs:
+        executed = course_files.read_notebook(run.executed)
+        for exercise in course_files.exercises(executed):
+            for index in exercise.feedback_cells:
+                text = student_edition.cell_text(executed.cells[index])
+                assert "not yet" in text.lower(), (
+                    f"{run.notebook.name}, {exercise.label}: the feedback cell prints {text!r}, "
+                    "not 'not yet'")
