@@ -1,5 +1,8 @@
 """Shared test settings."""
 
+import sys
+from pathlib import Path
+
 import matplotlib
 
 # Tests draw figures without a screen.
@@ -14,3 +17,8 @@ if torch is not None:
     # As in the chapters (weightinit.setup): one thread is faster for small tensors on a
     # busy 2-core machine, and makes sums reproducible.
     torch.set_num_threads(1)
+
+
+# The maintainer scripts of tools/ (student edition, Colab cell, chapter report) are not
+# part of the package; the tests import them by name.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))

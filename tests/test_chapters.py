@@ -14,24 +14,16 @@ It also checks the exercise tables of chapters/for_instructors.md against the ch
 
 from __future__ import annotations
 
-import importlib
 import re
-import sys
 from pathlib import Path
 
+import course_files
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _tool(name: str):
-    tools = str(ROOT / "tools")
-    if tools not in sys.path:
-        sys.path.insert(0, tools)
-    return importlib.import_module(name)
 
-
-course_files = _tool("course_files")
 CHAPTERS = course_files.chapter_entries(ROOT)
 
 
@@ -79,7 +71,7 @@ def test_a_code_exercise_with_automatic_feedback(entry):
 @pytest.mark.parametrize("entry", CHAPTERS)
 def test_colab_cell_summary_and_exercises_headings(entry):
     path, nb = _notebook(entry)
-    colab_cell = _tool("colab_cell")
+    import colab_cell
     first = course_files.first_code_cell(nb)
     assert first is not None and first.source == colab_cell.render(ROOT), (
         f"{path.name}: the first code cell is not the Colab cell (tools/colab_cell.py --write)")
@@ -93,7 +85,7 @@ def test_colab_cell_summary_and_exercises_headings(entry):
 
 
 def test_instructor_page_tables_are_current():
-    report = _tool("chapter_report")
+    import chapter_report as report
     page = ROOT / "chapters" / "for_instructors.md"
     current = report.section(page.read_text(encoding="utf-8"), report.EXERCISES)
     assert current == report.exercise_tables(ROOT).strip(), (

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
@@ -23,20 +22,14 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import colab_cell
+import course_files
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _tool(name: str):
-    tools = str(ROOT / "tools")
-    if tools not in sys.path:
-        sys.path.insert(0, tools)
-    return importlib.import_module(name)
 
-
-course_files = _tool("course_files")
-colab_cell = _tool("colab_cell")
 CHAPTERS = course_files.chapter_notebooks(ROOT)
 COLAB = "https://colab.research.google.com"
 

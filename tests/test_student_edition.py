@@ -6,29 +6,21 @@ skips it. It writes the student notebooks to a temporary folder, never into stud
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 import time
 import zipfile
 from pathlib import Path
 
+import course_files
 import nbformat
 import pytest
+import student_edition
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.student
 
 
-def _tool(name: str):
-    tools = str(ROOT / "tools")
-    if tools not in sys.path:
-        sys.path.insert(0, tools)
-    return importlib.import_module(name)
 
-
-course_files = _tool("course_files")
-student_edition = _tool("student_edition")
 CHAPTERS = course_files.chapter_notebooks(ROOT)
 MARKER_WORDS = ("solution-start", "solution-end")
 
