@@ -119,8 +119,8 @@ def time_table(root: Path = ROOT) -> str:
     total_student = sum(run.seconds for run in student)
     rows.append(f"| all, one after the other | {total_full:.0f} | {total_student:.0f} |")
     today = datetime.date.today().isoformat()
-    note = (f"Measured on {today} on {machine()} (load average {load:.1f} when it started: the "
-            "machine was shared), with `tools/chapter_report.py --time`: each notebook executed "
+    note = (f"Measured on {today} on {machine()} (load average {load:.1f} when it started), with"
+            " `tools/chapter_report.py --time`: each notebook executed "
             "by nbclient in a fresh kernel, kernel start-up and imports included, with "
             "`WEIGHTINIT_QUIET=1` and `MPLBACKEND=Agg`.")
     return note + "\n\n" + "\n".join(rows)

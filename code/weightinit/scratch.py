@@ -737,7 +737,11 @@ def orthogonal(shape: ShapeLike, gain: float = 1.0, rng: RngLike = None) -> Floa
     rows = dims[0]
     cols = size // rows
     gaussian = generator.standard_normal((max(rows, cols), min(rows, cols)), dtype=DTYPE)
-    q, r = np.linalg.qr(gaussian, mode="reduced")
+    # SciPy's QR, loaded only here, is about twice as fast as numpy.linalg.qr on large
+    # matrices (it can work in place and skip the finiteness check); same factorization.
+    from scipy.linalg import qr
+
+    q, r = qr(gaussian, mode="economic", overwrite_a=True, check_finite=False)
     q *= np.sign(np.diagonal(r))
     if rows < cols:
         q = q.T
