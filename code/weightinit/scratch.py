@@ -737,11 +737,12 @@ def orthogonal(shape: ShapeLike, gain: float = 1.0, rng: RngLike = None) -> Floa
     rows = dims[0]
     cols = size // rows
     gaussian = generator.standard_normal((max(rows, cols), min(rows, cols)), dtype=DTYPE)
-    # SciPy's QR, loaded only here, is about twice as fast as numpy.linalg.qr on large
-    # matrices (it can work in place and skip the finiteness check); same factorization.
+    # The QR runs in float64, so the result is orthogonal to float32 precision (powers of
+    # it stay exact in chapter 6). SciPy's QR, loaded only here, is faster than
+    # numpy.linalg.qr on large matrices: it works in place and skips the finiteness check.
     from scipy.linalg import qr
 
-    q, r = qr(gaussian, mode="economic", overwrite_a=True, check_finite=False)
+    q, r = qr(gaussian.astype(np.float64), mode="economic", overwrite_a=True, check_finite=False)
     q *= np.sign(np.diagonal(r))
     if rows < cols:
         q = q.T
