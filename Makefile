@@ -59,7 +59,7 @@ chromium:
 	@if [ -n "$${CHROMIUM:-}" ] || [ -x /usr/lib/chromium/chromium ] \
 	    || command -v chromium chromium-browser google-chrome >/dev/null; then :; \
 	else SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	    $$SUDO apt-get update && $$SUDO apt-get install -y chromium; fi
+	    $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; fi
 
 # The student edition: the chapters without solutions, in student/ (notebooks, a zip of
 # them, and the rendered book in student/_build/html). See chapters/for_instructors.md.
