@@ -21,14 +21,11 @@ Init = typing.Callable[..., typing.Any]
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_thread() -> typing.Iterator[None]:
-    # Small matrices: on a busy 2-core machine a second BLAS or torch thread only contends
-    # (a QR factorization took seconds instead of milliseconds).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def one_blas_thread() -> typing.Iterator[None]:
+    # Small matrices: on a busy 2-core machine a second BLAS thread only contends (a QR
+    # factorization took seconds instead of milliseconds). conftest.py does the same for torch.
     with threadpool_limits(limits=1):
         yield
-    torch.set_num_threads(threads)
 
 
 # ------------------------------------------------ learners' functions, written by hand

@@ -26,15 +26,6 @@ from weightinit.torch_init import effective_forget_bias
 P_MIN = 1e-3  # KS p-value below which two samples are declared different
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> typing.Iterator[None]:
-    # Small tensors: on a busy 2-core machine a second thread only contends.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 # ----------------------------------------------------------------- recurrent_weight
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import typing
 import warnings
 
 import pytest
@@ -26,16 +25,6 @@ from weightinit.torch_init import (
 P_MIN = 1e-3  # KS p-value below which two samples are declared different
 NORM_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.LayerNorm, nn.GroupNorm,
               nn.InstanceNorm2d)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> typing.Iterator[None]:
-    # The tensors here are small: on a busy 2-core machine, a second thread only contends
-    # (a first QR factorization took seconds instead of milliseconds).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def make_model() -> nn.Module:
