@@ -46,3 +46,35 @@ def test_lazy_submodules():
     assert weightinit.plotting.__name__ == "weightinit.plotting"
     with pytest.raises(AttributeError, match="nonexistent"):
         weightinit.nonexistent  # noqa: B018
+
+
+def test_environment_variable_overrides_the_chapter_seed(monkeypatch):
+    monkeypatch.setenv("WEIGHTINIT_SEED", "3")
+    setup(0, style=False)
+    assert weightinit.chapter_seed() == 3
+    overridden = (weightinit.seed(0), float(weightinit.rng(1).random()), np.random.rand())
+    monkeypatch.delenv("WEIGHTINIT_SEED")
+    setup(3, style=False)
+    assert (weightinit.seed(0), float(weightinit.rng(1).random()), np.random.rand()) == overridden
+    setup(0, style=False)
+    assert weightinit.chapter_seed() == 0 and weightinit.seed(0) != overridden[0]
+
+
+def test_streams_are_distinct_and_depend_on_the_chapter_seed():
+    setup(0, style=False)
+    streams = [weightinit.seed(k) for k in range(50)]
+    assert len(set(streams)) == 50
+    setup(1, style=False)
+    assert not set(streams) & {weightinit.seed(k) for k in range(50)}
+
+
+@pytest.mark.parametrize("value", ["-1", "abc", "1.5"])
+def test_bad_seed_variable(monkeypatch, value):
+    monkeypatch.setenv("WEIGHTINIT_SEED", value)
+    with pytest.raises(ValueError, match=f"WEIGHTINIT_SEED must be a non-negative integer, got '{value}'"):
+        setup(0, style=False)
+
+
+def test_bad_stream():
+    with pytest.raises(ValueError, match="stream must be a non-negative integer, got -2"):
+        weightinit.seed(-2)

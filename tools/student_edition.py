@@ -166,18 +166,18 @@ def execute_one(notebook: Path, executed: Path, timeout: int = 300) -> None:
 
 
 def _execute_in_subprocess(notebook: Path, executed: Path, timeout: int,
-                           threads: int | None) -> Run:
+                           threads: int | None, env: dict[str, str] | None = None) -> Run:
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, __file__, "--execute-one", str(notebook), str(executed),
          "--timeout", str(timeout)],
-        capture_output=True, text=True, env=notebook_env(threads), check=False)
+        capture_output=True, text=True, env={**notebook_env(threads), **(env or {})}, check=False)
     error = "" if result.returncode == 0 else (result.stderr[-3000:] or f"exit {result.returncode}")
     return Run(Path(notebook), Path(executed), time.perf_counter() - start, error)
 
 
 def execute_notebooks(notebooks: list[Path], out: Path, *, workers: int = 2, timeout: int = 300,
-                      threads: int | None = None) -> list[Run]:
+                      threads: int | None = None, env: dict[str, str] | None = None) -> list[Run]:
     """Execute ``notebooks``, ``workers`` at a time, each in its own process and kernel.
 
     The executed copies go to ``out`` (same names). The longest notebooks start first,
@@ -189,6 +189,7 @@ def execute_notebooks(notebooks: list[Path], out: Path, *, workers: int = 2, tim
         workers: notebooks run at the same time.
         timeout: seconds allowed for one cell.
         threads: threads per kernel for torch/BLAS (None: their default).
+        env: extra environment variables for the kernels (``WEIGHTINIT_SEED``, say).
 
     Returns:
         one :class:`Run` per notebook, in the order given.
@@ -198,7 +199,7 @@ def execute_notebooks(notebooks: list[Path], out: Path, *, workers: int = 2, tim
     order = sorted(notebooks, key=lambda path: Path(path).stat().st_size, reverse=True)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {path: pool.submit(_execute_in_subprocess, Path(path), out / Path(path).name,
-                                     timeout, threads) for path in order}
+                                     timeout, threads, env) for path in order}
     return [futures[path].result() for path in notebooks]
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .session import setup
+from .session import chapter_seed, rng, seed, setup
 
 __version__ = "0.1.0"
 
@@ -49,7 +49,7 @@ _SUBMODULES = (
     "explorer",
 )
 
-__all__ = ["setup", "__version__", *_SUBMODULES]
+__all__ = ["setup", "seed", "rng", "chapter_seed", "__version__", *_SUBMODULES]
 
 
 def __getattr__(name: str) -> Any:

@@ -7,7 +7,60 @@ import random
 
 import numpy as np
 
-__all__ = ["setup", "seed_everything", "progress"]
+__all__ = ["setup", "seed", "rng", "chapter_seed", "seed_everything", "progress", "SEED_VARIABLE"]
+
+#: The environment variable that overrides the seed a chapter gives to :func:`setup`.
+SEED_VARIABLE = "WEIGHTINIT_SEED"
+
+_chapter_seed: int = 0
+
+
+def _check_seed(value, name: str = "seed") -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def chapter_seed() -> int:
+    """The seed of the running chapter: the one given to :func:`setup`, or ``$WEIGHTINIT_SEED``.
+
+    Examples:
+        >>> _ = setup(5, style=False)
+        >>> chapter_seed() == int(os.environ.get("WEIGHTINIT_SEED", 5))
+        True
+    """
+    return _chapter_seed
+
+
+def seed(stream: int = 0) -> int:
+    """Seed number ``stream`` of the running chapter, an int derived from :func:`chapter_seed`.
+
+    A chapter never writes a seed literal such as ``rng=0`` or ``torch.manual_seed(0)``: it
+    writes ``rng=weightinit.seed(0)`` and ``torch.manual_seed(weightinit.seed(0))``, so that
+    ``WEIGHTINIT_SEED=3`` reruns the whole chapter on another draw. Different streams give
+    independent draws (NumPy's ``SeedSequence`` mixes the chapter seed and the stream).
+
+    Args:
+        stream: a non-negative integer that names one source of randomness in the chapter.
+
+    Examples:
+        >>> _ = setup(0, style=False)
+        >>> seed(1) == seed(1), seed(1) == seed(2)
+        (True, False)
+    """
+    stream = _check_seed(stream, "stream")
+    return int(np.random.SeedSequence([_chapter_seed, stream]).generate_state(1)[0])
+
+
+def rng(stream: int = 0) -> np.random.Generator:
+    """A NumPy generator for seed number ``stream`` of the running chapter (see :func:`seed`).
+
+    Examples:
+        >>> _ = setup(0, style=False)
+        >>> float(rng(4).random()) == float(rng(4).random())
+        True
+    """
+    return np.random.default_rng(seed(stream))
 
 
 def seed_everything(seed: int = 0) -> None:
@@ -23,8 +76,7 @@ def seed_everything(seed: int = 0) -> None:
         >>> a == np.random.rand()
         True
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = _check_seed(seed)
     random.seed(int(seed))
     np.random.seed(int(seed))
     os.environ["PYTHONHASHSEED"] = str(int(seed))
@@ -38,12 +90,15 @@ def seed_everything(seed: int = 0) -> None:
 def setup(seed: int = 0, *, device: str | None = None, style: bool = True) -> str:
     """Seed every generator, use one CPU thread, choose the device and apply the figure style.
 
-    Every chapter calls this once, after its imports. Everything in the course runs on a CPU
+    Every chapter calls this once, after its imports; every draw in the chapter derives from
+    this seed (through :func:`seed` and :func:`rng`). When the environment variable
+    ``WEIGHTINIT_SEED`` is set, its value replaces ``seed``, so that a chapter reruns on
+    another draw unchanged (``make claims``). Everything in the course runs on a CPU
     in seconds; a GPU is used only when asked for with ``device="cuda"``, so that two runs
     print the same numbers on any machine.
 
     Args:
-        seed: seed for Python, NumPy and torch.
+        seed: the chapter's seed, for Python, NumPy and torch (``$WEIGHTINIT_SEED`` wins).
         device: ``"cpu"`` (the default when None) or ``"cuda"``.
         style: apply :func:`weightinit.plotting.use_style`.
 
@@ -59,7 +114,14 @@ def setup(seed: int = 0, *, device: str | None = None, style: bool = True) -> st
         device = "cpu"
     if device not in valid:
         raise ValueError(f"device must be one of {valid}, got {device!r}")
-    seed_everything(seed)
+    global _chapter_seed
+    override = os.environ.get(SEED_VARIABLE, "").strip()
+    if override:
+        if not override.isdigit():
+            raise ValueError(f"{SEED_VARIABLE} must be a non-negative integer, got {override!r}")
+        seed = int(override)
+    _chapter_seed = _check_seed(seed)
+    seed_everything(_chapter_seed)
     try:
         import torch
     except ImportError:
