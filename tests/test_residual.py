@@ -4,19 +4,16 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from weightinit.checks import check_fixup_scale, check_gpt2_init
 from weightinit.residual import (
     BRANCH_INITS,
     ResidualBlock,
-    TinyTransformer,
-    check_fixup_scale,
-    check_gpt2_init,
     fixup_scale,
-    gpt2_init_,
     residual_cnn,
     residual_mlp,
     residual_stream_variance,
-    tiny_transformer,
 )
+from weightinit.transformer import TinyTransformer, gpt2_init_, tiny_transformer
 
 
 def he_std(fan_in):
@@ -42,8 +39,13 @@ def test_fixup_scale_known_values():
 
 @pytest.mark.parametrize(
     "args, match",
-    [((0, 2), "num_blocks"), ((True, 2), "num_blocks"), ((2.0, 2), "num_blocks"),
-     ((10, 1), "layers_per_branch"), ((10, 0), "layers_per_branch")],
+    [
+        ((0, 2), "num_blocks"),
+        ((True, 2), "num_blocks"),
+        ((2.0, 2), "num_blocks"),
+        ((10, 1), "layers_per_branch"),
+        ((10, 0), "layers_per_branch"),
+    ],
 )
 def test_fixup_scale_bad_input(args, match):
     with pytest.raises(ValueError, match=match):

@@ -20,7 +20,6 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.student
 
 
-
 CHAPTERS = course_files.chapter_notebooks(ROOT)
 MARKER_WORDS = ("solution-start", "solution-end")
 
@@ -49,7 +48,8 @@ def test_no_solution_text_survives(edition, chapter):
     assert sources, f"{chapter.name} has no solutions to remove"
     for source in sources:
         assert source.strip() not in student_text, (
-            f"{chapter.name}: this solution cell survives:\n{source[:300]}")
+            f"{chapter.name}: this solution cell survives:\n{source[:300]}"
+        )
     for word in MARKER_WORDS:
         assert word not in raw.lower(), f"{chapter.name}: {word!r} in the student notebook"
     assert course_files.solutions(student) == []
@@ -66,7 +66,8 @@ def test_exercises_and_their_feedback_stay(edition, chapter):
     assert [e.label for e in student_exercises] == [e.label for e in full_exercises]
     for before, after in zip(full_exercises, student_exercises, strict=True):
         assert [full.cells[i].source for i in before.learner_cells] == [
-            student.cells[i].source for i in after.learner_cells]
+            student.cells[i].source for i in after.learner_cells
+        ]
         assert after.checkers == before.checkers and after.solution is None
     assert course_files.first_code_cell(student).source == course_files.first_code_cell(full).source
 
@@ -75,14 +76,17 @@ def test_strip_solutions_removes_exactly_the_marked_cells():
     new_md, new_code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        new_md("```{exercise} E\n:label: ch01-ex1\n```"), new_code("stub = None"),
+        new_md("```{exercise} E\n:label: ch01-ex1\n```"),
+        new_code("stub = None"),
         new_code("checks.check_value('x', stub, 1)"),
-        new_md("```{solution-start} ch01-ex1\n:class: dropdown\n```"), new_code("stub = 1"),
-        new_md("Why."), new_md("```{solution-end}\n```"), new_md("After the solution."),
+        new_md("```{solution-start} ch01-ex1\n:class: dropdown\n```"),
+        new_code("stub = 1"),
+        new_md("Why."),
+        new_md("```{solution-end}\n```"),
+        new_md("After the solution."),
     ]
     student = student_edition.strip_solutions(nb)
-    assert [cell.source for cell in student.cells] == [
-        nb.cells[i].source for i in (0, 1, 2, 7)]
+    assert [cell.source for cell in student.cells] == [nb.cells[i].source for i in (0, 1, 2, 7)]
     assert len(nb.cells) == 8  # the original is left alone
     nb.cells.append(new_md("```{solution-start} ch01-ex2\n```"))
     with pytest.raises(ValueError, match="without a solution-end"):
@@ -136,5 +140,5 @@ def test_student_notebooks_execute_and_feedback_says_not_yet(edition, tmp_path, 
             for index in exercise.feedback_cells:
                 text = student_edition.cell_text(executed.cells[index])
                 assert "not yet" in text.lower(), (
-                    f"{run.notebook.name}, {exercise.label}: the feedback cell prints {text!r}, "
-                    "not 'not yet'")
+                    f"{run.notebook.name}, {exercise.label}: the feedback cell prints {text!r}, not 'not yet'"
+                )
