@@ -519,3 +519,25 @@ def test_check_keras_lstm_checks_more_than_the_biases(capsys: pytest.CaptureFixt
     assert checks.check_forget_bias(init_lstm_, verbose=False)
     assert not checks.check_keras_lstm(init_lstm_, verbose=False)
     assert capsys.readouterr().out == ""
+
+
+# ------------------------------------------------- no false alarms (slow: make test only)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("fn", "reference", "kwargs"), CORRECT, ids=[reference for _, reference, _ in CORRECT]
+)
+def test_correct_initializers_never_fail_over_20_seed_pairs(
+    fn: Init, reference: str, kwargs: dict | None
+) -> None:
+    # A learner with a correct rule must never read ✗: every tolerance is several standard
+    # errors wide, so 20 seed pairs (40 draws of every default shape) give zero false alarms.
+    failures = [
+        (seed, seed + 1)
+        for seed in range(0, 40, 2)
+        if not check_initializer(
+            fn, reference, seeds=(seed, seed + 1), reference_kwargs=kwargs, verbose=False
+        )
+    ]
+    assert failures == []

@@ -274,12 +274,12 @@ def train_adding(
     model: nn.Module,
     *,
     seq_len: int = 10,
-    steps: int = 300,
-    batch_size: int = 64,
     lr: float = 0.01,
-    max_grad_norm: float = 1.0,
-    seed: int = 0,
+    steps: int = 300,
     desc: str | None = None,
+    max_grad_norm: float = 1.0,
+    batch_size: int = 64,
+    seed: int = 0,
 ) -> np.ndarray:
     r"""Train ``model`` on the adding problem with Adam; return the loss of every step.
 

@@ -228,13 +228,25 @@ def _stem(layer: nn.Module, generator) -> nn.Module:
     return layer
 
 
+def _block_args(
+    num_blocks: int, branch_init: str, layers_per_branch: int, skip: bool, generator: torch.Generator | None
+) -> dict:
+    return {
+        "num_blocks": num_blocks,
+        "branch_init": branch_init,
+        "layers_per_branch": layers_per_branch,
+        "skip": skip,
+        "generator": generator,
+    }
+
+
 def residual_mlp(
     width: int,
     num_blocks: int,
     *,
+    branch_init: str = "he",
     in_features: int | None = None,
     out_features: int | None = None,
-    branch_init: str = "he",
     layers_per_branch: int = 2,
     skip: bool = True,
     generator: torch.Generator | None = None,
@@ -269,22 +281,11 @@ def residual_mlp(
     """
     check_int("width", width)
     check_int("num_blocks", num_blocks)
-    for name, value in (("in_features", in_features), ("out_features", out_features)):
-        if value is not None:
-            check_int(name, value)
+    check_int("in_features", in_features, allow_none=True)
+    check_int("out_features", out_features, allow_none=True)
     stem = nn.Identity() if in_features is None else _stem(nn.Linear(in_features, width), generator)
-    blocks = [
-        ResidualBlock(
-            width,
-            num_blocks=num_blocks,
-            branch_init=branch_init,
-            layers_per_branch=layers_per_branch,
-            kind="linear",
-            skip=skip,
-            generator=generator,
-        )
-        for _ in range(num_blocks)
-    ]
+    block_args = _block_args(num_blocks, branch_init, layers_per_branch, skip, generator)
+    blocks = [ResidualBlock(width, kind="linear", **block_args) for _ in range(num_blocks)]
     head = (
         nn.Identity()
         if out_features is None
@@ -322,26 +323,15 @@ def residual_cnn(
     """
     check_int("channels", channels)
     check_int("num_blocks", num_blocks)
-    for name, value in (("in_channels", in_channels), ("num_classes", num_classes)):
-        if value is not None:
-            check_int(name, value)
+    check_int("in_channels", in_channels, allow_none=True)
+    check_int("num_classes", num_classes, allow_none=True)
     stem = (
         nn.Identity()
         if in_channels is None
         else _stem(nn.Conv2d(in_channels, channels, kernel_size=3, padding=1), generator)
     )
-    blocks = [
-        ResidualBlock(
-            channels,
-            num_blocks=num_blocks,
-            branch_init=branch_init,
-            layers_per_branch=layers_per_branch,
-            kind="conv",
-            skip=skip,
-            generator=generator,
-        )
-        for _ in range(num_blocks)
-    ]
+    block_args = _block_args(num_blocks, branch_init, layers_per_branch, skip, generator)
+    blocks = [ResidualBlock(channels, kind="conv", **block_args) for _ in range(num_blocks)]
     head = (
         nn.Identity()
         if num_classes is None

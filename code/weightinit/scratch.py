@@ -328,29 +328,17 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def zeros(shape: ShapeLike) -> FloatArray:
-    r"""Return an array filled with the scalar value `0`.
+    """An array of zeros of ``shape`` (a tuple or an int): ``constant(shape, 0.0)``.
 
-    Args:
-        shape: the array's shape (a tuple or an int).
-
-    Examples:
-        >>> zeros((2, 3)).tolist()
-        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    >>> zeros((2, 3)).tolist()
+    [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
     """
-    return np.zeros(_as_shape(shape), dtype=DTYPE)
+    return constant(shape, 0.0)
 
 
 def ones(shape: ShapeLike) -> FloatArray:
-    r"""Return an array filled with the scalar value `1`.
-
-    Args:
-        shape: the array's shape (a tuple or an int).
-
-    Examples:
-        >>> ones((2, 3)).tolist()
-        [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
-    """
-    return np.ones(_as_shape(shape), dtype=DTYPE)
+    """An array of ones, ``constant(shape, 1.0)``; for example ``ones(2).tolist() == [1.0, 1.0]``."""
+    return constant(shape, 1.0)
 
 
 def constant(shape: ShapeLike, val: float) -> FloatArray:

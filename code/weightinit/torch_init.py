@@ -137,15 +137,8 @@ def lecun_normal_(tensor: torch.Tensor, generator: torch.Generator | None = None
 
     the same distribution as ``torch.nn.init.kaiming_normal_(tensor,
     nonlinearity="linear")``. It is not truncated (Keras' ``lecun_normal`` is a normal
-    truncated at two standard deviations and rescaled; the variance is the same).
-
-    Args:
-        tensor: an n-dimensional :class:`torch.Tensor`, :math:`n \geq 2`, in torch's
-            layout ``(fan_out, fan_in, *kernel)``.
-        generator: the torch Generator to sample from (default: None, the global one).
-
-    Returns:
-        ``tensor``, filled.
+    truncated at two standard deviations and rescaled; the variance is the same). Takes
+    the same arguments as :func:`lecun_uniform_` and returns ``tensor``, filled.
 
     Examples:
         >>> w = lecun_normal_(torch.empty(512, 64, 3, 3), torch.Generator().manual_seed(0))

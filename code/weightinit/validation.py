@@ -39,19 +39,26 @@ def _int_range(minimum: int | None, maximum: int | None) -> str:
     return "an integer" if minimum is None else f"an integer >= {minimum}"
 
 
-def check_int(name: str, value: object, *, minimum: int | None = 1, maximum: int | None = None) -> int:
+def check_int(
+    name: str, value: object, *, minimum: int | None = 1, maximum: int | None = None, allow_none: bool = False
+) -> int | None:
     """``value`` as an ``int``, if it is a Python or NumPy integer in [minimum, maximum].
+
+    With ``allow_none``, None is accepted too (and returned).
 
     Raises:
         ValueError: naming ``name``, ``value`` and the allowed range, otherwise.
     """
+    if allow_none and value is None:
+        return None
     if (
         isinstance(value, bool)
         or not isinstance(value, numbers.Integral)
         or (minimum is not None and value < minimum)
         or (maximum is not None and value > maximum)
     ):
-        raise ValueError(f"{name} must be {_int_range(minimum, maximum)}, got {value!r}")
+        allowed = _int_range(minimum, maximum) + (" or None" if allow_none else "")
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
     return int(value)
 
 

@@ -144,6 +144,15 @@ class Hypothesis:
     hint: str
 
 
+def _times_factors(base: list[float], hint: str, joiner: str) -> list[Hypothesis]:
+    """The mistake ``base`` alone, and with the variance off by a factor 2 or 1/2 as well."""
+    hypotheses = [Hypothesis(base, hint)]
+    for factor in (2.0, 0.5):
+        extra = f"{joiner} the variance is off by a factor {factor:g} as well"
+        hypotheses.append(Hypothesis([r * math.sqrt(factor) for r in base], hint + extra))
+    return hypotheses
+
+
 def scale_hypotheses(
     reference: str, kwargs: dict[str, Any], shapes: list[tuple[int, ...]], ref_stds: list[float]
 ) -> list[Hypothesis]:
@@ -162,11 +171,7 @@ def scale_hypotheses(
             if wrong == kind:
                 continue
             base = [math.sqrt(_fan(s, kind) / _fan(s, wrong)) for s in shapes]
-            for factor in (1.0, 2.0, 0.5):
-                hint = "you used " + _FAN_HINTS[(kind, wrong)]
-                if factor != 1.0:
-                    hint += f", and the variance is off by a factor {factor:g} as well"
-                hypotheses.append(Hypothesis([r * math.sqrt(factor) for r in base], hint))
+            hypotheses += _times_factors(base, "you used " + _FAN_HINTS[(kind, wrong)], ", and")
         kernel_hint = (
             "{} the kernel: for a conv weight (out, in, *kernel), "
             "fan_in = in * prod(kernel) and fan_out = out * prod(kernel)"
@@ -177,11 +182,7 @@ def scale_hypotheses(
             (False, True, "fan_in leaves out"),
         ):
             base = [math.sqrt(_fan(s, kind) / _fan(s, kind, kernel_in, kernel_out)) for s in shapes]
-            for factor in (1.0, 2.0, 0.5):
-                hint = kernel_hint.format(which)
-                if factor != 1.0:
-                    hint += f"; the variance is off by a factor {factor:g} as well"
-                hypotheses.append(Hypothesis([r * math.sqrt(factor) for r in base], hint))
+            hypotheses += _times_factors(base, kernel_hint.format(which), ";")
     root_hint = (
         "a square root too {}: rng.normal(0, std) takes the standard deviation, "
         "not the variance, and a uniform's bound is sqrt(3 * variance)"

@@ -66,18 +66,9 @@ from weightinit.checks._scale_hints import (
 __all__ = ["REFERENCES", "DEFAULT_SHAPES", "check_initializer"]
 
 #: Scratch rules :func:`check_initializer` can compare with (the random ones).
-REFERENCES: tuple[str, ...] = (
-    "uniform",
-    "normal",
-    "trunc_normal",
-    "xavier_uniform",
-    "xavier_normal",
-    "kaiming_uniform",
-    "kaiming_normal",
-    "lecun_uniform",
-    "lecun_normal",
-    "orthogonal",
-    "variance_scaling",
+REFERENCES: tuple[str, ...] = tuple(
+    "uniform normal trunc_normal xavier_uniform xavier_normal kaiming_uniform kaiming_normal "
+    "lecun_uniform lecun_normal orthogonal variance_scaling".split()
 )
 
 #: Dense and convolutional shapes, none square, so that fan_in and fan_out differ.
@@ -429,24 +420,21 @@ def _runs(state: _State) -> Problem | None:
     return None
 
 
-def _arrays(state: _State) -> Problem | None:
-    """2. It returns float NumPy arrays."""
-    for shape, results in zip(state.shapes, state.results, strict=True):
-        for result in results:
-            problem = _as_array_problem(result, shape)
-            if problem is not None:
-                return problem
-    return None
+def _each_result(
+    find: Callable[[Any, tuple[int, ...]], Problem | None],
+) -> Callable[[_State], Problem | None]:
+    """A check that applies ``find(result, shape)`` to every result, and stops at the first problem."""
+
+    def check(state: _State) -> Problem | None:
+        pairs = (
+            (r, shape) for shape, results in zip(state.shapes, state.results, strict=True) for r in results
+        )
+        return next((p for r, shape in pairs if (p := find(r, shape)) is not None), None)
+
+    return check
 
 
-def _shapes(state: _State) -> Problem | None:
-    """3. Of the requested shape."""
-    for shape, results in zip(state.shapes, state.results, strict=True):
-        for result in results:
-            problem = _shape_problem(result, shape)
-            if problem is not None:
-                return problem
-    return None
+_NAN_HINT = "a 0 / 0, a division by a zero fan, or the sqrt of a negative number? check the fans"
 
 
 def _finite(state: _State) -> Problem | None:
@@ -454,11 +442,7 @@ def _finite(state: _State) -> Problem | None:
     for shape, results in zip(state.shapes, state.results, strict=True):
         bad = sum(int(np.count_nonzero(~np.isfinite(result))) for result in results)
         if bad:
-            return Problem(
-                f"{bad} NaN or inf values for shape {shape_text(shape)}",
-                "a 0 / 0, a division by a zero fan, or the sqrt of a negative number? "
-                "check the fans for this shape",
-            )
+            return Problem(f"{bad} NaN or inf values for shape {shape_text(shape)}", _NAN_HINT)
     return None
 
 
@@ -481,17 +465,20 @@ def _rng_used(state: _State) -> Problem | None:
     return None
 
 
+_OWN_SEED_HINT = (
+    "your function ignores rng and seeds its own generator (np.random.default_rng(0)?): "
+    "use np.random.default_rng(rng)"
+)
+
+
 def _seeds_differ(state: _State) -> Problem | None:
     """6. Different seeds give different arrays."""
     first = state.seeds[0]
     index, second = next((i, s) for i, s in enumerate(state.seeds) if s != first)
     for shape, results in zip(state.shapes, state.results, strict=True):
         if np.array_equal(results[0], results[index]):
-            return Problem(
-                f"seeds {first} and {second} gave the same array (shape {shape_text(shape)})",
-                "your function ignores rng and seeds its own generator "
-                "(np.random.default_rng(0)?): use np.random.default_rng(rng)",
-            )
+            where = f"(shape {shape_text(shape)})"
+            return Problem(f"seeds {first} and {second} gave the same array {where}", _OWN_SEED_HINT)
     return None
 
 
@@ -526,8 +513,8 @@ def _orthogonal(state: _State) -> Problem | None:
 def _checks(reference: str, seeds: list[int]) -> list[Check]:
     checks = [
         Check("runs", _runs, blocking=True),
-        Check("arrays", _arrays, blocking=True),
-        Check("shape", _shapes, blocking=True),
+        Check("arrays", _each_result(_as_array_problem), blocking=True),  # 2. float NumPy arrays
+        Check("shape", _each_result(_shape_problem), blocking=True),  # 3. of the requested shape
         Check("finite", _finite, blocking=True),
         Check("rng", _rng_used),
     ]

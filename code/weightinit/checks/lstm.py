@@ -252,17 +252,20 @@ def check_forget_bias(
 # ------------------------------------------------------------------ Keras' LSTM defaults
 
 
+_KERAS_BIAS_HINT = (
+    "Keras' bias is zeros with 1 on the forget gate: zero both biases, then set the forget "
+    "slice [H:2H] of one"
+)
+
+
 def _other_gates_zero(state: _State) -> Problem | None:
     """Keras: the input, cell and output gates' effective biases are 0."""
     for layer in range(state.lstm.num_layers):
         total = state.param(f"bias_ih_l{layer}") + state.param(f"bias_hh_l{layer}")
         nonzero = [_GATES[i] for i in (0, 2, 3) if not _equals(state.gate(total, i), 0.0)]
         if nonzero:
-            return Problem(
-                f"layer {layer}: b_ih + b_hh is not 0 for the {', '.join(nonzero)} gate(s)",
-                "Keras' bias is zeros with 1 on the forget gate: zero "
-                "both biases, then set the forget slice [H:2H] of one",
-            )
+            gates = ", ".join(nonzero)
+            return Problem(f"layer {layer}: b_ih + b_hh is not 0 for the {gates} gate(s)", _KERAS_BIAS_HINT)
     return None
 
 
