@@ -195,6 +195,8 @@ def test_student_cells_run_as_in_the_book(chapter):
     assert names_only_solutions_define(course_files.read_notebook(chapter)) == []
 
 
+# The book build's executed chapters; WEIGHTINIT_EXECUTED points elsewhere (e.g. at a folder
+# holding chapters/ executed by tools/claims.py) to check those instead.
 EXECUTED = Path(os.environ.get("WEIGHTINIT_EXECUTED", ROOT / "_build" / "jupyter_execute")) / "chapters"
 
 
