@@ -1,5 +1,7 @@
-# make test   lint, unit tests and doctests, clean notebooks, every notebook executed,
+# make test   lint, unit tests and doctests, clean notebooks, every chapter executed once per
+#             seed (the book build under the chapters' own seed, `seed-run` under one other),
 #             the book built with warnings as errors, and the built pages checked in a browser.
+#             `make -j2 test` (what .ci/run does) runs the book build beside the rest.
 # make book   the rendered book in _build/html.
 # Both create .venv when it is missing, and reinstall only when the requirements change.
 
@@ -13,10 +15,17 @@ NOTEBOOKS := $(wildcard chapters/*.ipynb)
 # No progress bars in test logs or in the rendered book (see weightinit.session.progress).
 export WEIGHTINIT_QUIET := 1
 
-.PHONY: test book venv lint clean-notebooks unit notebooks book-strict clean
-.PHONY: student student-check
+.PHONY: test book venv lint clean-notebooks unit slow seed-run notebooks book-strict clean
+.PHONY: student student-check student-execute
 
-test: lint clean-notebooks unit notebooks book-strict student-check browser
+# ---------------------------------------------------------------- the test pipeline
+# Each chapter is executed once per seed: book-strict executes every chapter under its own
+# seed (setup(seed=0)), seed-run under TEST_SEED, so that a claim that holds for one draw
+# only fails here. The student check reads the book build's executed chapters instead of
+# executing the student edition again, and browser reads the built pages: both wait for
+# book-strict, everything else can run beside it (make -j2 test; book-strict comes first so
+# that it starts at once).
+test: book-strict lint clean-notebooks unit slow seed-run student-check browser
 
 venv: $(STAMP)
 
@@ -29,14 +38,26 @@ $(STAMP): requirements.txt pyproject.toml
 
 lint: $(STAMP)
 	$(BIN)/ruff check code tests chapters benchmarks tools
+	$(BIN)/ruff format --check code tests tools benchmarks
 
 # Notebooks are stored without outputs or execution counts.
 clean-notebooks: $(STAMP)
 	$(BIN)/nbstripout --verify $(NOTEBOOKS)
 
+# Fast: everything but the tests marked book, student, student_execute and slow (pyproject.toml).
 unit: $(STAMP)
 	$(BIN)/pytest -q tests code/weightinit
 
+# Statistics over many seeds (tens of seconds): no false alarm from check_initializer.
+slow: $(STAMP)
+	$(BIN)/pytest -q -m slow tests
+
+# Every chapter under one other seed, two at a time (tools/claims.py; `make claims` runs several).
+TEST_SEED ?= 7
+seed-run: $(STAMP)
+	$(BIN)/python tools/claims.py --seeds "$(TEST_SEED)"
+
+# Every chapter through nbval (not part of make test: seed-run and the book build execute them).
 notebooks: $(STAMP)
 	$(BIN)/pytest -q --nbval-lax chapters/
 
@@ -50,8 +71,7 @@ book-strict: $(STAMP)
 # Every built page in headless Chromium: requests, JavaScript errors, images, maths, the
 # Colab link and the solution dropdowns (tests/test_browser.py). Screenshots: _build/screenshots/.
 .PHONY: browser chromium
-browser: $(STAMP) chromium
-	@test -f _build/html/index.html || { echo "no built book in _build/html: run make book-strict first" >&2; exit 1; }
+browser: $(STAMP) chromium book-strict
 	$(BIN)/pytest -q -m book tests/test_browser.py
 
 # Debian's chromium, unless a Chromium is already there (Playwright cannot download its own).
@@ -66,9 +86,14 @@ chromium:
 student: $(STAMP)
 	$(BIN)/python tools/student_edition.py --book
 
-# No solution text survives in the student notebooks, and they run, two at a time.
-student-check: $(STAMP)
-	$(BIN)/pytest -q -m student tests/test_student_edition.py
+# No solution text survives in the student notebooks; no learner cell reads what only a
+# solution defines; every feedback cell of the book build's run says "not yet".
+student-check: $(STAMP) book-strict
+	$(BIN)/pytest -q -m "student and not student_execute" tests/test_student_edition.py
+
+# The student notebooks themselves, executed two at a time (slow; not part of make test).
+student-execute: $(STAMP)
+	$(BIN)/pytest -q -m student_execute tests/test_student_edition.py
 
 # Every chapter under other seeds (WEIGHTINIT_SEED), two at a time: a table of chapter x seed,
 # pass or the failing cell and assert. `make claims SEEDS="7 11"` chooses the seeds.

@@ -42,8 +42,9 @@ def execute(notebook: nbformat.NotebookNode, folder: Path, timeout: int) -> tupl
     busy machine it grows much less than the wall time.
     """
     start, cpu_start = time.perf_counter(), _children_cpu_s()
-    client = nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                                     resources={"metadata": {"path": str(folder)}})
+    client = nbclient.NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    )
     client.execute()
     return time.perf_counter() - start, _children_cpu_s() - cpu_start
 
@@ -59,8 +60,9 @@ def baseline(repeats: int, timeout: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path,
-                        default=sorted((REPO / "chapters").glob("[0-9]*.ipynb")))
+    parser.add_argument(
+        "notebooks", nargs="*", type=Path, default=sorted((REPO / "chapters").glob("[0-9]*.ipynb"))
+    )
     parser.add_argument("--cores", type=int, default=2, help="CPUs to pin the kernels to (default 2)")
     parser.add_argument("--baseline-repeats", type=int, default=3)
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell before giving up")
@@ -71,8 +73,11 @@ def main() -> int:
     available = sorted(os.sched_getaffinity(0))
     cores = available[: max(1, args.cores)]
     os.sched_setaffinity(0, cores)
-    print(f"{len(cores)} of {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} "
-          f"(1 min), budget {BUDGET_S:.0f} s per chapter", flush=True)
+    print(
+        f"{len(cores)} of {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} "
+        f"(1 min), budget {BUDGET_S:.0f} s per chapter",
+        flush=True,
+    )
 
     base = baseline(args.baseline_repeats, args.timeout)
     print(f"bare kernel + import torch: {base:.1f} s (median of {args.baseline_repeats})\n", flush=True)
@@ -86,13 +91,16 @@ def main() -> int:
             seconds, cpu = execute(notebook, path.resolve().parent, args.timeout)
         except Exception as error:  # a failing cell: report it and go on with the others
             failed.append(path.name)
-            print(f"{path.name:<{width}}  {'-':>8}  {'-':>6}  {'-':>7}  FAILED: {type(error).__name__}",
-                  flush=True)
+            print(
+                f"{path.name:<{width}}  {'-':>8}  {'-':>6}  {'-':>7}  FAILED: {type(error).__name__}",
+                flush=True,
+            )
             continue
         rows.append((seconds, cpu))
         verdict = "ok" if seconds <= BUDGET_S else f"OVER BUDGET by {seconds - BUDGET_S:.1f} s"
-        print(f"{path.name:<{width}}  {seconds:8.1f}  {cpu:6.1f}  {seconds / base:7.1f}  {verdict}",
-              flush=True)
+        print(
+            f"{path.name:<{width}}  {seconds:8.1f}  {cpu:6.1f}  {seconds / base:7.1f}  {verdict}", flush=True
+        )
     total, total_cpu = (sum(column) for column in zip(*rows, strict=True)) if rows else (0.0, 0.0)
     print(f"{'total':<{width}}  {total:8.1f}  {total_cpu:6.1f}  {total / base:7.1f}")
     over = sum(seconds > BUDGET_S for seconds, _ in rows)

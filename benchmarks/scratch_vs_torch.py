@@ -37,18 +37,28 @@ def rules(fan_in: int) -> dict[str, tuple[Callable, Callable]]:
     return {
         "uniform": (lambda s, g: scratch.uniform(s, -1.0, 1.0, rng=g), lambda t: init.uniform_(t, -1.0, 1.0)),
         "normal": (lambda s, g: scratch.normal(s, 0.0, 0.02, rng=g), lambda t: init.normal_(t, 0.0, 0.02)),
-        "trunc_normal": (lambda s, g: scratch.trunc_normal(s, 0.0, 1.0, -2.0, 2.0, rng=g),
-                         lambda t: init.trunc_normal_(t, 0.0, 1.0, -2.0, 2.0)),
+        "trunc_normal": (
+            lambda s, g: scratch.trunc_normal(s, 0.0, 1.0, -2.0, 2.0, rng=g),
+            lambda t: init.trunc_normal_(t, 0.0, 1.0, -2.0, 2.0),
+        ),
         "xavier_uniform": (lambda s, g: scratch.xavier_uniform(s, rng=g), init.xavier_uniform_),
         "xavier_normal": (lambda s, g: scratch.xavier_normal(s, rng=g), init.xavier_normal_),
-        "kaiming_uniform": (lambda s, g: scratch.kaiming_uniform(s, nonlinearity="relu", rng=g),
-                            lambda t: init.kaiming_uniform_(t, nonlinearity="relu")),
-        "kaiming_normal": (lambda s, g: scratch.kaiming_normal(s, nonlinearity="relu", rng=g),
-                           lambda t: init.kaiming_normal_(t, nonlinearity="relu")),
-        "lecun_normal": (lambda s, g: scratch.lecun_normal(s, rng=g),
-                         lambda t: init.kaiming_normal_(t, nonlinearity="linear")),
-        "variance_scaling": (lambda s, g: scratch.variance_scaling(s, 2.0, rng=g),
-                             lambda t: init.trunc_normal_(t, 0.0, std, -2 * std, 2 * std)),
+        "kaiming_uniform": (
+            lambda s, g: scratch.kaiming_uniform(s, nonlinearity="relu", rng=g),
+            lambda t: init.kaiming_uniform_(t, nonlinearity="relu"),
+        ),
+        "kaiming_normal": (
+            lambda s, g: scratch.kaiming_normal(s, nonlinearity="relu", rng=g),
+            lambda t: init.kaiming_normal_(t, nonlinearity="relu"),
+        ),
+        "lecun_normal": (
+            lambda s, g: scratch.lecun_normal(s, rng=g),
+            lambda t: init.kaiming_normal_(t, nonlinearity="linear"),
+        ),
+        "variance_scaling": (
+            lambda s, g: scratch.variance_scaling(s, 2.0, rng=g),
+            lambda t: init.trunc_normal_(t, 0.0, std, -2 * std, 2 * std),
+        ),
         "orthogonal": (lambda s, g: scratch.orthogonal(s, rng=g), init.orthogonal_),
         "eye": (lambda s, g: scratch.eye(s), init.eye_),
         "constant": (lambda s, g: scratch.constant(s, 0.5), lambda t: init.constant_(t, 0.5)),
@@ -72,10 +82,15 @@ def on_new_tensor(torch_rule: Callable, shape: tuple[int, ...]) -> torch.Tensor:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
-                        help="torch intra-op threads (default: torch's choice)")
-    parser.add_argument("--blas-threads", type=int, default=None,
-                        help="threads of NumPy's OpenBLAS (default: its own choice)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=torch.get_num_threads(),
+        help="torch intra-op threads (default: torch's choice)",
+    )
+    parser.add_argument(
+        "--blas-threads", type=int, default=None, help="threads of NumPy's OpenBLAS (default: its own choice)"
+    )
     args = parser.parse_args()
     from threadpoolctl import ThreadpoolController  # comes with scikit-learn
 
@@ -86,11 +101,15 @@ def main() -> None:
     shapes = [(4096, 4096), (256, 256, 3, 3)]
     generator = np.random.default_rng(0)
     torch.manual_seed(0)
-    print(f"median of {args.repeats}, torch {torch.__version__} on {args.threads} threads "
-          f"(and on 1), NumPy {np.__version__} (OpenBLAS threads {blas_threads}), {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f}")
-    print(f"{'rule':<17} {'shape':<15} {'scratch ms':>10} {'torch ms':>9} {'ratio':>6} "
-          f"{'torch 1 thr ms':>14} {'ratio':>6}")
+    print(
+        f"median of {args.repeats}, torch {torch.__version__} on {args.threads} threads "
+        f"(and on 1), NumPy {np.__version__} (OpenBLAS threads {blas_threads}), {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"{'rule':<17} {'shape':<15} {'scratch ms':>10} {'torch ms':>9} {'ratio':>6} "
+        f"{'torch 1 thr ms':>14} {'ratio':>6}"
+    )
     for shape in shapes:
         fan_in, _ = scratch.compute_fans(shape)
         for name, (scratch_rule, torch_rule) in rules(fan_in).items():
@@ -102,9 +121,12 @@ def main() -> None:
             torch.set_num_threads(1)
             torch_1_s = median_seconds(args.repeats, on_new_tensor, torch_rule, shape)
             torch.set_num_threads(args.threads)
-            print(f"{name:<17} {'x'.join(map(str, shape)):<15} {scratch_s * 1e3:10.1f} "
-                  f"{torch_s * 1e3:9.1f} {scratch_s / torch_s:6.2f} {torch_1_s * 1e3:14.1f} "
-                  f"{scratch_s / torch_1_s:6.2f}", flush=True)
+            print(
+                f"{name:<17} {'x'.join(map(str, shape)):<15} {scratch_s * 1e3:10.1f} "
+                f"{torch_s * 1e3:9.1f} {scratch_s / torch_s:6.2f} {torch_1_s * 1e3:14.1f} "
+                f"{scratch_s / torch_1_s:6.2f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -53,8 +53,13 @@ MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/"
 KNOWN_JS_ERROR = "Identifier 'THEBE_JS_URL' has already been declared"
 RAW_TEX = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\$\\[A-Za-z]")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 TIMEOUT_MS = 60_000
 _DOUBLE_NUMBER = re.compile(r"\s*(\d+)\.\s+\1\.\s")  # "2. 2. Zero and random ..."
@@ -84,8 +89,9 @@ def _pages() -> list[str]:
         pages |= {
             path.relative_to(BOOK_HTML).as_posix()
             for path in BOOK_HTML.rglob("*.html")
-            if not any(part.startswith("_") or part == "reports"
-                       for part in path.relative_to(BOOK_HTML).parts[:-1])
+            if not any(
+                part.startswith("_") or part == "reports" for part in path.relative_to(BOOK_HTML).parts[:-1]
+            )
         }
     return sorted(pages)
 
@@ -107,8 +113,8 @@ def _notebook_source(page: str) -> Path | None:
 def _imports_matplotlib(notebook: Path) -> bool:
     cells = json.loads(notebook.read_text())["cells"]
     return any(
-        cell["cell_type"] == "code" and re.search(r"^\s*(import|from) matplotlib", "".join(cell["source"]),
-                                                  re.MULTILINE)
+        cell["cell_type"] == "code"
+        and re.search(r"^\s*(import|from) matplotlib", "".join(cell["source"]), re.MULTILINE)
         for cell in cells
     )
 
@@ -235,21 +241,35 @@ def test_page(page: str, base_url: str, browser_context) -> None:
     problems: list[str] = []
     browser_context.blocked.clear()
     tab = browser_context.context.new_page()
-    tab.on("pageerror", lambda error: None if error.message == KNOWN_JS_ERROR
-           else problems.append(f"JavaScript error: {error.message}"))
-    tab.on("requestfailed", lambda request: problems.append(
-        f"request failed: {request.url} ({request.failure})")
-        if request.url.startswith(base_url) else None)
-    tab.on("response", lambda response: problems.append(
-        f"HTTP {response.status}: {response.url}") if response.status >= 400 else None)
+    tab.on(
+        "pageerror",
+        lambda error: (
+            None if error.message == KNOWN_JS_ERROR else problems.append(f"JavaScript error: {error.message}")
+        ),
+    )
+    tab.on(
+        "requestfailed",
+        lambda request: (
+            problems.append(f"request failed: {request.url} ({request.failure})")
+            if request.url.startswith(base_url)
+            else None
+        ),
+    )
+    tab.on(
+        "response",
+        lambda response: (
+            problems.append(f"HTTP {response.status}: {response.url}") if response.status >= 400 else None
+        ),
+    )
     try:
         tab.goto(base_url + page, wait_until="load")
 
         # Maths: wait for MathJax's first typesetting, then look at every formula.
         if tab.locator(".math").count():
             try:
-                tab.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                                      timeout=30_000)
+                tab.wait_for_function(
+                    "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000
+                )
                 tab.evaluate("() => MathJax.startup.promise")
             except Exception as error:  # a timeout: MathJax never loaded
                 problems.append(f"MathJax did not load: {str(error).splitlines()[0]}")
@@ -257,15 +277,18 @@ def test_page(page: str, base_url: str, browser_context) -> None:
             if not maths["containers"]:
                 problems.append(f"maths not rendered: {maths['total']} formulas, no mjx-container")
             if maths["unrendered"]:
-                problems.append(f"{len(maths['unrendered'])} formulas not rendered, e.g. "
-                                f"{maths['unrendered'][:3]}")
+                problems.append(
+                    f"{len(maths['unrendered'])} formulas not rendered, e.g. {maths['unrendered'][:3]}"
+                )
             if maths["errors"]:
                 problems.append(f"MathJax errors: {maths['errors'][:3]}")
         for title in tab.locator("h1").all_text_contents():
             if _DOUBLE_NUMBER.match(title):
                 title = title.strip().removesuffix("#")
-                problems.append(f"the title repeats its number ({title!r}): _toc.yml numbers the "
-                                "chapters, so the page's own title must not")
+                problems.append(
+                    f"the title repeats its number ({title!r}): _toc.yml numbers the "
+                    "chapters, so the page's own title must not"
+                )
         raw_tex = sorted({match.group() for match in RAW_TEX.finditer(tab.evaluate(_PROSE))})
         if raw_tex:
             problems.append(f"raw TeX left in the text: {raw_tex}")
@@ -281,15 +304,18 @@ def test_page(page: str, base_url: str, browser_context) -> None:
             if not tab.locator(f'a[href^="{colab}"]').count():
                 problems.append(f"no 'open in Colab' link to {colab}")
             if _imports_matplotlib(notebook) and not tab.locator(".cell_output img").count():
-                problems.append("the notebook imports matplotlib but the page shows no figure "
-                                "(was MPLBACKEND set to a non-inline backend during the build?)")
+                problems.append(
+                    "the notebook imports matplotlib but the page shows no figure "
+                    "(was MPLBACKEND set to a non-inline backend during the build?)"
+                )
             problems += _solutions_problems(tab)
 
         # Let late requests (fonts, lazy scripts) finish before the verdict.
         tab.wait_for_load_state("networkidle")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        tab.screenshot(path=SCREENSHOTS / (page.replace("/", "__").removesuffix(".html") + ".png"),
-                       full_page=True)
+        tab.screenshot(
+            path=SCREENSHOTS / (page.replace("/", "__").removesuffix(".html") + ".png"), full_page=True
+        )
     finally:
         tab.close()
     problems += [f"request outside the local server: {url}" for url in browser_context.blocked]

@@ -150,7 +150,8 @@ def check_variance(values: np.ndarray, expected: float, what: str) -> None:
     # off by far more (a forgotten leaky slope a = 0.2 by 4%, caught on the dense shape).
     tolerance = max(0.02, 5 * math.sqrt(2 / values.size))
     assert abs(values.var() / expected - 1) < tolerance, (
-        f"{what}: Var(w) = {values.var():.4g}, the rule says {expected:.4g}")
+        f"{what}: Var(w) = {values.var():.4g}, the rule says {expected:.4g}"
+    )
     assert abs(values.mean()) < 5 * math.sqrt(expected / values.size), f"{what}: mean {values.mean():.3g}"
 
 
@@ -232,9 +233,15 @@ def namespace(weight_shape: tuple[int, ...]) -> dict[str, object]:
     hidden = CONSTANTS["H"]
     lstm = nn.LSTM(INPUT_SIZE, hidden)  # biases keep torch's default: random, not 0
     return {
-        "torch": torch, "nn": nn, "math": math, "np": np,
-        "scratch": Seeded(scratch), "isometry": Seeded(isometry),
-        "lsuv": lsuv, "residual": residual, "torch_init": torch_init,
+        "torch": torch,
+        "nn": nn,
+        "math": math,
+        "np": np,
+        "scratch": Seeded(scratch),
+        "isometry": Seeded(isometry),
+        "lsuv": lsuv,
+        "residual": residual,
+        "torch_init": torch_init,
         **CONSTANTS,
         "w": nn.Parameter(torch.full(weight_shape, GARBAGE)),
         "b": nn.Parameter(torch.full((256,), GARBAGE)),
@@ -242,7 +249,9 @@ def namespace(weight_shape: tuple[int, ...]) -> dict[str, object]:
         "w_hh": nn.Parameter(torch.full((hidden, hidden), GARBAGE)),
         "emb": garbage(nn.Embedding(1000, 256)),
         "norm": garbage(nn.LayerNorm(256)),
-        "lstm": lstm, "b_ih": lstm.bias_ih_l0, "b_hh": lstm.bias_hh_l0,
+        "lstm": lstm,
+        "b_ih": lstm.bias_ih_l0,
+        "b_hh": lstm.bias_hh_l0,
         "model": models.mlp(4, 64, activation="gelu"),  # torch's default init: Var(z) shrinks
         "x": torch.randn(256, 64, generator=torch.Generator().manual_seed(0)),
     }
@@ -341,14 +350,24 @@ def test_the_page_has_its_tables() -> None:
     assert all(code_lines(row)[1] for row in with_scratch if "LSUV" not in row_id(row))
     # the cases the course promises a row for, each with its rule
     required = {
-        "tanh": "(5/3)² · 2/(fan_in + fan_out)", "ReLU → He": "2/fan_in",
-        "leaky ReLU": "2/((1 + a²) · fan_in)", "GELU": "2/fan_in", "SELU": "1/fan_in",
-        "logits": "1/fan_in", "output bias": "sigmoid(b) = π", "IRNN": "identity",
-        "$W_{hh}$ of a tanh": "orthogonal", "$W_{ih}$": "2/(fan_in + fan_out)",
-        "LSTM biases": "b_ih + b_hh: forget 1, others 0", "`nn.Embedding`": "0.02²",
-        "residual projections": "0.02² / (2 · N)", "last layer of a residual": "all 0",
-        "normalization weight": "all 1", "normalization bias": "all 0",
-        "very deep": "delta-orthogonal", "LSUV": "Var(Wx + b) = 1 per layer",
+        "tanh": "(5/3)² · 2/(fan_in + fan_out)",
+        "ReLU → He": "2/fan_in",
+        "leaky ReLU": "2/((1 + a²) · fan_in)",
+        "GELU": "2/fan_in",
+        "SELU": "1/fan_in",
+        "logits": "1/fan_in",
+        "output bias": "sigmoid(b) = π",
+        "IRNN": "identity",
+        "$W_{hh}$ of a tanh": "orthogonal",
+        "$W_{ih}$": "2/(fan_in + fan_out)",
+        "LSTM biases": "b_ih + b_hh: forget 1, others 0",
+        "`nn.Embedding`": "0.02²",
+        "residual projections": "0.02² / (2 · N)",
+        "last layer of a residual": "all 0",
+        "normalization weight": "all 1",
+        "normalization bias": "all 0",
+        "very deep": "delta-orthogonal",
+        "LSUV": "Var(Wx + b) = 1 per layer",
     }
     for case, rule in required.items():
         rules = [code_of(row[RULE]) for row in with_scratch if case in next(iter(row.values()))]
@@ -372,7 +391,8 @@ def check_default_column(text: str) -> None:
         if DEFAULT in row:
             assert row[DEFAULT].startswith("`"), f"{row_id(row)!r}: the cell must start with the default"
             assert code_of(row[DEFAULT]) in known, (
-                f"{row_id(row)!r}: default {row[DEFAULT]} is not in the defaults table")
+                f"{row_id(row)!r}: default {row[DEFAULT]} is not in the defaults table"
+            )
 
 
 def test_default_column_matches_the_defaults_table() -> None:
@@ -384,7 +404,8 @@ def check_links(text: str) -> None:
     assert targets, "no {doc} link"
     for target in targets:
         assert any((CHAPTERS / f"{target}{suffix}").is_file() for suffix in (".ipynb", ".md")), (
-            f"{{doc}} link to {target!r}: no chapters/{target}.ipynb or .md")
+            f"{{doc}} link to {target!r}: no chapters/{target}.ipynb or .md"
+        )
     bib = (CHAPTERS / "references.bib").read_text(encoding="utf-8")
     keys = set(re.findall(r"^@\w+\{([^,]+),", bib, flags=re.M))
     for group in re.findall(r"\{cite\}`([^`]+)`", text):
@@ -400,32 +421,49 @@ def test_every_link_names_a_chapter_and_every_citation_an_entry() -> None:
 MUTATIONS = {
     "seed 003's Xavier bound sqrt(6/n_avg)": (
         "`nn.init.xavier_uniform_(w)`",
-        "`nn.init.uniform_(w, -math.sqrt(12 / sum(w.shape)), math.sqrt(12 / sum(w.shape)))`"),
-    "He written as 1/fan_in": ('| `2/fan_in` | `nn.init.kaiming_normal_(w, nonlinearity="relu")` <br>',
-                               '| `1/fan_in` | `nn.init.kaiming_normal_(w, nonlinearity="relu")` <br>'),
-    "SELU with calculate_gain('selu')": ('`nn.init.kaiming_normal_(w, nonlinearity="linear")`',
-                                         '`nn.init.kaiming_normal_(w, nonlinearity="selu")`'),
-    "leaky ReLU without its slope": ("`scratch.kaiming_normal(shape, a=a, ",
-                                     "`scratch.kaiming_normal(shape, "),
+        "`nn.init.uniform_(w, -math.sqrt(12 / sum(w.shape)), math.sqrt(12 / sum(w.shape)))`",
+    ),
+    "He written as 1/fan_in": (
+        '| `2/fan_in` | `nn.init.kaiming_normal_(w, nonlinearity="relu")` <br>',
+        '| `1/fan_in` | `nn.init.kaiming_normal_(w, nonlinearity="relu")` <br>',
+    ),
+    "SELU with calculate_gain('selu')": (
+        '`nn.init.kaiming_normal_(w, nonlinearity="linear")`',
+        '`nn.init.kaiming_normal_(w, nonlinearity="selu")`',
+    ),
+    "leaky ReLU without its slope": (
+        "`scratch.kaiming_normal(shape, a=a, ",
+        "`scratch.kaiming_normal(shape, ",
+    ),
     "LSTM forget bias counted twice": ("b_ih[H:2 * H] = 1`", "b_ih[H:2 * H] = 1; b_hh[H:2 * H] = 1`"),
     "GPT-2 projections without 1/sqrt(2N)": ("std=0.02 / math.sqrt(2 * N))`", "std=0.02)`"),
     "Xavier for W_hh": ("`nn.init.orthogonal_(w_hh)`", "`nn.init.xavier_normal_(w_hh)`"),
     "orthogonal where the row says identity": ("`nn.init.eye_(w_hh)`", "`nn.init.orthogonal_(w_hh)`"),
-    "scratch draws a normal, torch a uniform": ("`scratch.xavier_uniform(shape)`",
-                                                "`scratch.xavier_normal(shape)`"),
+    "scratch draws a normal, torch a uniform": (
+        "`scratch.xavier_uniform(shape)`",
+        "`scratch.xavier_normal(shape)`",
+    ),
     "Fixup inner layers not scaled": ("mul_(L ** -0.5)`", "mul_(1.0)`"),
     "plain orthogonal for delta-orthogonal": ("`isometry.delta_orthogonal_(w)`", "`nn.init.orthogonal_(w)`"),
     "LSUV replaced by nothing": ("`lsuv.lsuv_init_(model, x)`", "`model.eval()`"),
     "a line that does nothing": ("`nn.init.ones_(norm.weight)`", "`norm.weight.detach()`"),
-    "wrong output-bias prior": ("`nn.init.constant_(b, -math.log((1 - pi) / pi))`",
-                                "`nn.init.constant_(b, math.log((1 - pi) / pi))`"),
-    "PyTorch's Linear default stated as He": ("| `U(±1/√fan_in)` | `1/(3 · fan_in)` | `kaiming_uniform_",
-                                              "| `U(±1/√fan_in)` | `2/fan_in` | `kaiming_uniform_"),
+    "wrong output-bias prior": (
+        "`nn.init.constant_(b, -math.log((1 - pi) / pi))`",
+        "`nn.init.constant_(b, math.log((1 - pi) / pi))`",
+    ),
+    "PyTorch's Linear default stated as He": (
+        "| `U(±1/√fan_in)` | `1/(3 · fan_in)` | `kaiming_uniform_",
+        "| `U(±1/√fan_in)` | `2/fan_in` | `kaiming_uniform_",
+    ),
     "torch's Embedding default stated as N(0, 0.02²)": ("| `N(0, 1)` | `1` |", "| `N(0, 0.02²)` | `0.02²` |"),
-    "a recurrent default that is not in the defaults table": ("| `U(±1/√H)`. $W_{hh}$ acts",
-                                                              "| `U(±1/H)`. $W_{hh}$ acts"),
-    "a torch line and a scratch line that disagree": ("<br> `scratch.lecun_normal(shape)`",
-                                                      "<br> `scratch.xavier_normal(shape)`"),
+    "a recurrent default that is not in the defaults table": (
+        "| `U(±1/√H)`. $W_{hh}$ acts",
+        "| `U(±1/H)`. $W_{hh}$ acts",
+    ),
+    "a torch line and a scratch line that disagree": (
+        "<br> `scratch.lecun_normal(shape)`",
+        "<br> `scratch.xavier_normal(shape)`",
+    ),
     "a JAX port truncated at ±2 absolute": ("std=s, a=-2 * s, b=2 * s)`", "std=s)`"),
     "a link to a chapter that does not exist": ("<04_he>", "<04_kaiming>"),
     "a citation key that does not exist": ("{cite}`lin2017focal`", "{cite}`lin2017focalloss`"),

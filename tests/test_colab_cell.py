@@ -29,7 +29,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-
 CHAPTERS = course_files.chapter_notebooks(ROOT)
 COLAB = "https://colab.research.google.com"
 
@@ -47,18 +46,23 @@ def test_rendered_cell_installs_from_the_configured_repository():
     url = f"git+{config['repository']['url']}@{config['repository']['branch']}"
     cell = colab_cell.render(ROOT)
     assert f'"weightinit @ {url}"' in cell
-    assert re.findall(r"https?://\S+", cell) == [f"{config['repository']['url']}@"
-                                                f"{config['repository']['branch']}\"],"]
+    assert re.findall(r"https?://\S+", cell) == [
+        f'{config["repository"]["url"]}@{config["repository"]["branch"]}"],'
+    ]
     assert "torch" not in cell.split("import subprocess")[1]  # installs weightinit alone
     compile(cell, "colab_cell", "exec")
 
 
 def test_rendering_follows_the_config(tmp_path):
     (tmp_path / "_config.yml").write_text(
-        "repository:\n  url: https://github.com/someone/fork/\n  branch: dev\n")
+        "repository:\n  url: https://github.com/someone/fork/\n  branch: dev\n"
+    )
     assert '"weightinit @ git+https://github.com/someone/fork@dev"' in colab_cell.render(tmp_path)
-    for bad in ({"repository": {"url": "https://gitlab.com/a/b", "branch": "main"}},
-                {"repository": {"url": "https://github.com/a/b"}}, {}):
+    for bad in (
+        {"repository": {"url": "https://gitlab.com/a/b", "branch": "main"}},
+        {"repository": {"url": "https://github.com/a/b"}},
+        {},
+    ):
         with pytest.raises(ValueError, match="repository"):
             colab_cell.install_url(bad)
 
@@ -111,8 +115,11 @@ exec(compile(cell, "colab_cell", "exec"), {"__name__": "__main__"})
 
 def _clean_env(**extra: str) -> dict[str, str]:
     """This environment without pip's settings or Python paths, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV", "COVERAGE_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV", "COVERAGE_"))
+    }
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONNOUSERSITE="1")
     env.update(extra)
     return env
@@ -121,8 +128,14 @@ def _clean_env(**extra: str) -> dict[str, str]:
 def test_outside_colab_the_cell_does_nothing(tmp_path):
     (tmp_path / "cell.py").write_text(colab_cell.render(ROOT), encoding="utf-8")
     (tmp_path / "runner.py").write_text(RUNNER, encoding="utf-8")
-    result = subprocess.run([sys.executable, "runner.py", "cell.py", "local"], cwd=tmp_path,
-                            capture_output=True, text=True, env=_clean_env(), timeout=120)
+    result = subprocess.run(
+        [sys.executable, "runner.py", "cell.py", "local"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        timeout=120,
+    )
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
@@ -148,8 +161,11 @@ def _package_copy(target: Path) -> Path:
     target.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copyfile(ROOT / name, target / name)
-    shutil.copytree(ROOT / "code" / "weightinit", target / "code" / "weightinit",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "code" / "weightinit",
+        target / "code" / "weightinit",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     return target
 
 
@@ -158,35 +174,63 @@ def test_on_colab_the_cell_installs_weightinit_and_keeps_torch(tmp_path):
     view = _site_view(tmp_path / "preinstalled")
     package = _package_copy(tmp_path / "package")
     venv = tmp_path / "colab"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
-                   timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
-    venv_site = Path(subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True).stdout.strip())
+    venv_site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     (venv_site / "preinstalled.pth").write_text(f"{view}\n", encoding="utf-8")
 
     cell = colab_cell.render(ROOT, url=package.as_uri())
     assert cell == colab_cell.render(ROOT).replace(
-        colab_cell.install_url(course_files.read_config(ROOT)), package.as_uri())
+        colab_cell.install_url(course_files.read_config(ROOT)), package.as_uri()
+    )
     (tmp_path / "cell.py").write_text(cell, encoding="utf-8")
     (tmp_path / "runner.py").write_text(RUNNER, encoding="utf-8")
     # PIP_NO_BUILD_ISOLATION=0 means "no build isolation": setuptools comes from the view.
     env = _clean_env(PIP_NO_INDEX="1", PIP_NO_BUILD_ISOLATION="0")
-    result = subprocess.run([str(python), "runner.py", "cell.py", "colab"], cwd=tmp_path,
-                            capture_output=True, text=True, env=env, timeout=300)
+    result = subprocess.run(
+        [str(python), "runner.py", "cell.py", "colab"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout == "", f"the cell printed {result.stdout!r}"
 
-    installed = json.loads(subprocess.run(
-        [str(python), "-m", "pip", "list", "--path", str(venv_site), "--format", "json"],
-        capture_output=True, text=True, check=True, env=env).stdout)
+    installed = json.loads(
+        subprocess.run(
+            [str(python), "-m", "pip", "list", "--path", str(venv_site), "--format", "json"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        ).stdout
+    )
     assert [p["name"] for p in installed] == ["weightinit"], installed
     assert not any(p.name.lower().startswith("torch") for p in venv_site.iterdir())
-    where = json.loads(subprocess.run(
-        [str(python), "-c", "import json, torch, weightinit, weightinit.scratch; "
-         "print(json.dumps([weightinit.__file__, torch.__file__]))"],
-        cwd=tmp_path, capture_output=True, text=True, check=True, env=_clean_env()).stdout)
+    where = json.loads(
+        subprocess.run(
+            [
+                str(python),
+                "-c",
+                "import json, torch, weightinit, weightinit.scratch; "
+                "print(json.dumps([weightinit.__file__, torch.__file__]))",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+            env=_clean_env(),
+        ).stdout
+    )
     assert Path(where[0]).is_relative_to(venv_site), where
     assert Path(where[1]).is_relative_to(view), where  # Colab's torch, untouched
 
@@ -197,8 +241,9 @@ def test_on_colab_the_cell_installs_weightinit_and_keeps_torch(tmp_path):
 def _theme_options() -> dict:
     from jupyter_book.config import get_final_config
 
-    config, _ = get_final_config(user_yaml=ROOT / "_config.yml",
-                                 cli_config={"latex_individualpages": False}, sourcedir=ROOT)
+    config, _ = get_final_config(
+        user_yaml=ROOT / "_config.yml", cli_config={"latex_individualpages": False}, sourcedir=ROOT
+    )
     return config["html_theme_options"]
 
 
@@ -230,15 +275,21 @@ def test_colab_links_point_at_the_chapters():
     assert CHAPTERS
     for chapter in CHAPTERS:
         link = _colab_link(theme, chapter.relative_to(ROOT).with_suffix("").as_posix())
-        assert link == (f"{COLAB}/github/{org_repo[1]}/{org_repo[2]}/blob/{repository['branch']}/"
-                        f"{chapter.relative_to(ROOT).as_posix()}")
-        assert link.startswith("https://colab.research.google.com/github/weightinit-course/"
-                               "weightinit/blob/main/chapters/")
+        assert link == (
+            f"{COLAB}/github/{org_repo[1]}/{org_repo[2]}/blob/{repository['branch']}/"
+            f"{chapter.relative_to(ROOT).as_posix()}"
+        )
+        assert link.startswith(
+            "https://colab.research.google.com/github/weightinit-course/weightinit/blob/main/chapters/"
+        )
 
 
 def test_every_chapter_in_the_toc_is_a_notebook():
     # Only .ipynb pages get the launch menu, hence a Colab link.
     written = {path.relative_to(ROOT).with_suffix("").as_posix() for path in CHAPTERS}
-    markdown = [entry for entry in course_files.chapter_entries(ROOT)
-                if (ROOT / f"{entry}.md").exists() and entry not in written]
+    markdown = [
+        entry
+        for entry in course_files.chapter_entries(ROOT)
+        if (ROOT / f"{entry}.md").exists() and entry not in written
+    ]
     assert markdown == []

@@ -42,9 +42,12 @@ def numbers_per_cell(notebook: nbformat.NotebookNode) -> list[tuple[int, list[st
 
 async def _run_twice(path: Path) -> list[nbformat.NotebookNode]:
     notebooks = [nbformat.read(path, as_version=4) for _ in range(2)]
-    clients = [nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
-                                       resources={"metadata": {"path": str(path.parent)}})
-               for notebook in notebooks]
+    clients = [
+        nbclient.NotebookClient(
+            notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        )
+        for notebook in notebooks
+    ]
     await asyncio.gather(*(client.async_execute() for client in clients))
     return notebooks
 
@@ -56,8 +59,9 @@ def test_two_runs_print_the_same_numbers(monkeypatch) -> None:
     first, second = (numbers_per_cell(notebook) for notebook in asyncio.run(_run_twice(CHAPTER)))
 
     assert sum(len(numbers) for _, numbers in first) >= 10, "too few numbers to compare"
-    assert [index for index, _ in first] == [index for index, _ in second], \
+    assert [index for index, _ in first] == [index for index, _ in second], (
         "the two runs printed numbers in different cells"
+    )
     for (index, numbers_a), (_, numbers_b) in zip(first, second, strict=True):
         assert numbers_a == numbers_b, f"{CHAPTER.name}, cell {index}: the two runs differ"
 
@@ -67,8 +71,9 @@ def test_numbers_are_read_from_every_text_output() -> None:
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [
         nbformat.v4.new_output("stream", name="stdout", text="loss 0.6931 after 3 steps\n"),
-        nbformat.v4.new_output("execute_result", data={"text/plain": "(1e-05, -2.5, <G at 0x7f3a9c>)"},
-                               execution_count=1),
+        nbformat.v4.new_output(
+            "execute_result", data={"text/plain": "(1e-05, -2.5, <G at 0x7f3a9c>)"}, execution_count=1
+        ),
     ]
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("2.0"), cell])
     assert numbers_per_cell(notebook) == [(1, ["0.6931", "3", "1e-05", "-2.5"])]

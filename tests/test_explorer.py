@@ -65,8 +65,13 @@ def test_profile_is_seeded_and_leaves_torch_random_state_alone():
 
 @pytest.mark.parametrize(
     ("stds", "finding"),
-    [([1.0, 0.5, 0.2], "keep their scale"), ([1.0, 1e-3], "vanish"), ([1.0, 50.0], "explode"),
-     ([1.0, math.inf], "explode"), ([1.0, math.nan], "explode")],
+    [
+        ([1.0, 0.5, 0.2], "keep their scale"),
+        ([1.0, 1e-3], "vanish"),
+        ([1.0, 50.0], "explode"),
+        ([1.0, math.inf], "explode"),
+        ([1.0, math.nan], "explode"),
+    ],
 )
 def test_finding(stds, finding):
     assert explorer._finding(stds) == finding
@@ -147,9 +152,14 @@ def test_live_update_draws_one_png(monkeypatch):
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"depth": 1}, "depth must be"), ({"depth": 101}, "depth must be"), ({"depth": 2.0}, "depth"),
-     ({"width": 100}, "width must be one of"), ({"activation": "swish"}, "activation must be"),
-     ({"init": "glorot"}, "init must be one of")],
+    [
+        ({"depth": 1}, "depth must be"),
+        ({"depth": 101}, "depth must be"),
+        ({"depth": 2.0}, "depth"),
+        ({"width": 100}, "width must be one of"),
+        ({"activation": "swish"}, "activation must be"),
+        ({"init": "glorot"}, "init must be one of"),
+    ],
 )
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -49,10 +49,8 @@ def test_truncation_constant() -> None:
 TORCH_RULES = {
     "xavier_uniform_": nn.init.xavier_uniform_,
     "xavier_normal_": nn.init.xavier_normal_,
-    "kaiming_uniform_(w, nonlinearity='relu')":
-        lambda w: nn.init.kaiming_uniform_(w, nonlinearity="relu"),
-    "kaiming_normal_(w, nonlinearity='relu')":
-        lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu"),
+    "kaiming_uniform_(w, nonlinearity='relu')": lambda w: nn.init.kaiming_uniform_(w, nonlinearity="relu"),
+    "kaiming_normal_(w, nonlinearity='relu')": lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu"),
     "kaiming_uniform_(w, a=math.sqrt(5))": lambda w: nn.init.kaiming_uniform_(w, a=math.sqrt(5)),
 }
 
@@ -74,8 +72,9 @@ def test_pytorch_default_is_what_linear_and_conv_draw() -> None:
         ours = find("PyTorch", "kaiming_uniform_(w, a=math.sqrt(5))").sample(weight.shape, rng=0)
         assert stats.ks_2samp(ours.ravel(), weight.ravel()).pvalue > P_MIN
         fan_in = scratch.compute_fans(weight.shape)[0]
-        assert math.isclose(find("PyTorch", "kaiming_uniform_(w, a=math.sqrt(5))")
-                            .bound(weight.shape), 1 / math.sqrt(fan_in))
+        assert math.isclose(
+            find("PyTorch", "kaiming_uniform_(w, a=math.sqrt(5))").bound(weight.shape), 1 / math.sqrt(fan_in)
+        )
 
 
 def test_every_framework_has_rows_and_sources() -> None:
@@ -103,14 +102,22 @@ def test_defaults_table() -> None:
         (lambda: find("Keras", "xavier_uniform_"), "initializer must be one of"),
         (lambda: defaults_table("caffe"), "framework must be None or one of"),
         (lambda: defaults_table(shape=(5,)), "shape must have at least 2 dimensions"),
-        (lambda: FrameworkDefault("Caffe", "x", "", 1.0, "fan_in", "normal", "https://x"),
-         "framework must be one of"),
-        (lambda: FrameworkDefault("Keras", "x", "", 1.0, "fan_sum", "normal", "https://x"),
-         "mode must be one of"),
-        (lambda: FrameworkDefault("Keras", "x", "", 1.0, "fan_in", "cauchy", "https://x"),
-         "distribution must be one of"),
-        (lambda: FrameworkDefault("Keras", "x", "", -2.0, "fan_in", "normal", "https://x"),
-         "scale must be a positive number"),
+        (
+            lambda: FrameworkDefault("Caffe", "x", "", 1.0, "fan_in", "normal", "https://x"),
+            "framework must be one of",
+        ),
+        (
+            lambda: FrameworkDefault("Keras", "x", "", 1.0, "fan_sum", "normal", "https://x"),
+            "mode must be one of",
+        ),
+        (
+            lambda: FrameworkDefault("Keras", "x", "", 1.0, "fan_in", "cauchy", "https://x"),
+            "distribution must be one of",
+        ),
+        (
+            lambda: FrameworkDefault("Keras", "x", "", -2.0, "fan_in", "normal", "https://x"),
+            "scale must be a finite number > 0",
+        ),
     ],
 )
 def test_bad_input(call, match: str) -> None:
@@ -120,6 +127,5 @@ def test_bad_input(call, match: str) -> None:
 
 def test_no_torch_import() -> None:
     code = "import sys, weightinit.frameworks; print('torch' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
-from weightinit.lsuv import LSUVResult, check_lsuv, lsuv_init_, output_variances
+from weightinit.checks import check_lsuv
+from weightinit.lsuv import LSUVResult, lsuv_init_, output_variances
 from weightinit.models import mlp, small_cnn
 
 
@@ -18,8 +19,7 @@ def _batch(*shape: int, seed: int = 1) -> torch.Tensor:
 
 @pytest.mark.parametrize("activation", ["tanh", "relu", "elu", "sigmoid"])
 def test_every_layer_output_variance_is_within_tol(activation):
-    net = mlp(25, 48, in_features=20, out_features=5, activation=activation,
-              final_activation=False)
+    net = mlp(25, 48, in_features=20, out_features=5, activation=activation, final_activation=False)
     x = 3.0 * _batch(200, 20)  # badly scaled inputs: LSUV must not care
     result = lsuv_init_(net, x, tol=0.05, generator=_generator())
     assert isinstance(result, LSUVResult)
@@ -32,8 +32,12 @@ def test_every_layer_output_variance_is_within_tol(activation):
 
 def test_conv_layers_are_measured_over_all_elements():
     net = nn.Sequential(
-        nn.Conv1d(3, 8, 5, padding=2), nn.ELU(),
-        nn.Conv1d(8, 16, 3), nn.Tanh(), nn.Flatten(), nn.Linear(16 * 30, 4),
+        nn.Conv1d(3, 8, 5, padding=2),
+        nn.ELU(),
+        nn.Conv1d(8, 16, 3),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Linear(16 * 30, 4),
     )
     x = _batch(64, 3, 32)
     result = lsuv_init_(net, x, tol=0.01, generator=_generator())
@@ -137,9 +141,9 @@ def test_shared_layer_is_initialized_once_and_unused_layers_are_skipped():
         ({"inputs": torch.ones(1, 4)}, "inputs must be a batch of at least 2"),
         ({"inputs": torch.ones(4)}, "inputs must be a batch of at least 2"),
         ({"inputs": torch.full((8, 4), math.nan)}, "inputs must not contain NaN"),
-        ({"tol": 0.0}, "tol must be a number in"),
-        ({"tol": 1.5}, "tol must be a number in"),
-        ({"tol": True}, "tol must be a number in"),
+        ({"tol": 0.0}, "tol must be a finite number in"),
+        ({"tol": 1.5}, "tol must be a finite number in"),
+        ({"tol": True}, "tol must be a finite number in"),
         ({"max_iter": 0}, "max_iter must be a positive integer"),
         ({"max_iter": 2.5}, "max_iter must be a positive integer"),
         ({"generator": 3}, "generator must be a torch.Generator"),
@@ -188,7 +192,7 @@ def _reference_lsuv(weights, inputs, activation, tol=0.1, max_iter=10):
 
 def test_check_lsuv_accepts_a_correct_solution(capsys):
     assert check_lsuv(_reference_lsuv) is True
-    assert capsys.readouterr().out.startswith("correct")
+    assert capsys.readouterr().out.startswith("✓ LSUV")
 
 
 def _in_place(weights, inputs, activation, tol=0.1):
@@ -242,19 +246,20 @@ def _stub(weights, inputs, activation, tol=0.1):
 def test_check_lsuv_reports_mistakes_without_raising(fn, message, capsys):
     assert check_lsuv(fn) is False
     out = capsys.readouterr().out
-    assert out.startswith("not yet") and message in out
+    assert out.startswith("✗ LSUV") and message in out
 
 
 def test_check_lsuv_not_a_function_and_bad_tol(capsys):
     assert check_lsuv(None) is False
     assert "expected a function" in capsys.readouterr().out
     for tol in (0.0, 1.0, "0.1", True):
-        with pytest.raises(ValueError, match="tol must be a number"):
+        with pytest.raises(ValueError, match="tol must be a finite number in"):
             check_lsuv(_reference_lsuv, tol=tol)
 
 
 def test_check_lsuv_with_a_tighter_tolerance(capsys):
     assert check_lsuv(lambda w, x, a, tol: _reference_lsuv(w, x, a, tol, max_iter=50), tol=0.01)
+
     def slightly_large(weights, inputs, activation, tol):
         return [1.03 * w for w in _reference_lsuv(weights, inputs, activation, tol)]
 

@@ -12,8 +12,22 @@ def test_mlp_structure_and_sizes():
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
-def test_every_activation_builds(name):
-    assert isinstance(make_activation(name), nn.Module)
+def test_every_activation_computes_its_function(name):
+    functions = {
+        "linear": lambda x: x,
+        "relu": torch.relu,
+        "leaky_relu": lambda x: torch.where(x > 0, x, 0.01 * x),
+        "tanh": torch.tanh,
+        "sigmoid": torch.sigmoid,
+        "selu": lambda x: 1.0507009873554805 * torch.where(x > 0, x, 1.6732632423543772 * torch.expm1(x)),
+        "elu": lambda x: torch.where(x > 0, x, torch.expm1(x)),
+        "gelu": lambda x: 0.5 * x * (1 + torch.erf(x / 2**0.5)),
+        "silu": lambda x: x * torch.sigmoid(x),
+    }
+    assert set(functions) == set(ACTIVATIONS)
+    x = torch.linspace(-4, 4, 81, dtype=torch.float64)
+    torch.testing.assert_close(make_activation(name)(x), functions[name](x))
+    assert make_activation(name) is not make_activation(name)  # a new module each time
 
 
 def test_float_init_is_a_fixed_std_and_zero_bias():

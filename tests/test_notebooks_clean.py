@@ -41,8 +41,9 @@ def test_there_are_chapter_notebooks() -> None:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
 def test_notebook_is_clean(path: Path) -> None:
     problems = notebook_problems(path)
-    assert not problems, (f"{path.name} is not clean (run .venv/bin/nbstripout {path.name}): "
-                          + "; ".join(problems))
+    assert not problems, f"{path.name} is not clean (run .venv/bin/nbstripout {path.name}): " + "; ".join(
+        problems
+    )
 
 
 def test_a_dirty_notebook_is_caught(tmp_path: Path) -> None:
@@ -50,11 +51,9 @@ def test_a_dirty_notebook_is_caught(tmp_path: Path) -> None:
     clean = {
         "cells": [
             {"cell_type": "markdown", "metadata": {}, "source": "# 0. Title"},
-            {"cell_type": "code", "metadata": {}, "source": "1 + 1", "outputs": [],
-             "execution_count": None},
+            {"cell_type": "code", "metadata": {}, "source": "1 + 1", "outputs": [], "execution_count": None},
         ],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                    "language": "python"}},
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
         "nbformat": 4,
         "nbformat_minor": 5,
     }
@@ -64,8 +63,9 @@ def test_a_dirty_notebook_is_caught(tmp_path: Path) -> None:
 
     dirty = json.loads(json.dumps(clean))
     dirty["cells"][1]["execution_count"] = 1
-    dirty["cells"][1]["outputs"] = [{"output_type": "execute_result", "execution_count": 1,
-                                     "data": {"text/plain": "2"}, "metadata": {}}]
+    dirty["cells"][1]["outputs"] = [
+        {"output_type": "execute_result", "execution_count": 1, "data": {"text/plain": "2"}, "metadata": {}}
+    ]
     dirty["metadata"]["kernelspec"]["name"] = "other-kernel"
     path.write_text(json.dumps(dirty))
     assert notebook_problems(path) == [

@@ -38,9 +38,13 @@ def test_losses():
 
 
 @pytest.mark.parametrize(
-    "call",
-    [lambda: plot_std_vs_depth({}), lambda: plot_losses([]), lambda: plot_layer_histograms([])],
+    ("call", "match"),
+    [
+        (lambda: plot_std_vs_depth({}), r"stds must be a non-empty mapping label -> values, got \{\}"),
+        (lambda: plot_losses([]), r"histories must be a non-empty mapping label -> losses, got \[\]"),
+        (lambda: plot_layer_histograms([]), "values_per_layer must hold at least one layer"),
+    ],
 )
-def test_bad_input(call):
-    with pytest.raises(ValueError):
+def test_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
         call()

@@ -102,12 +102,13 @@ def test_jacobian_norms_match_autograd() -> None:
         inputs = torch.rand(1, num_steps, 3, dtype=torch.float64)
         h0 = torch.rand(hidden_size, dtype=torch.float64)
         jacobian = torch.autograd.functional.jacobian(
-            lambda h, rnn=rnn, inputs=inputs: rnn(inputs, h.view(1, 1, -1))[0][0, -1], h0)
+            lambda h, rnn=rnn, inputs=inputs: rnn(inputs, h.view(1, 1, -1))[0][0, -1], h0
+        )
         drive = (inputs[0] @ rnn.weight_ih_l0.T).detach().numpy()
-        norms = jacobian_norms(rnn.weight_hh_l0.detach().numpy(), num_steps, nonlinearity,
-                               drive=drive, initial_state=h0.numpy())
-        assert math.isclose(norms[-1], torch.linalg.matrix_norm(jacobian, 2).item(),
-                            rel_tol=1e-9)
+        norms = jacobian_norms(
+            rnn.weight_hh_l0.detach().numpy(), num_steps, nonlinearity, drive=drive, initial_state=h0.numpy()
+        )
+        assert math.isclose(norms[-1], torch.linalg.matrix_norm(jacobian, 2).item(), rel_tol=1e-9)
 
 
 def test_jacobian_norms_orthogonal_and_identity() -> None:
@@ -233,16 +234,16 @@ def test_train_adding_bad_input(kwargs: dict, match: str) -> None:
 
 def test_embedding_lstm_classifier_init() -> None:
     vocab, dim, hidden, classes = 500, 32, 48, 5
-    model = EmbeddingLSTMClassifier(vocab, dim, hidden, classes, num_layers=2, padding_idx=0,
-                                    generator=torch.Generator().manual_seed(0))
+    model = EmbeddingLSTMClassifier(
+        vocab, dim, hidden, classes, num_layers=2, padding_idx=0, generator=torch.Generator().manual_seed(0)
+    )
     embedding = model.embedding.weight.detach()
     assert embedding[0].abs().max().item() == 0
     assert abs(embedding[1:].std().item() - 1) < 0.03  # torch's default N(0, 1)
     assert torch.equal(effective_forget_bias(model.lstm), torch.ones(2, hidden))
     for layer in range(2):
-        total = (getattr(model.lstm, f"bias_ih_l{layer}")
-                 + getattr(model.lstm, f"bias_hh_l{layer}")).detach()
-        others = torch.cat([total[:hidden], total[2 * hidden:]])
+        total = (getattr(model.lstm, f"bias_ih_l{layer}") + getattr(model.lstm, f"bias_hh_l{layer}")).detach()
+        others = torch.cat([total[:hidden], total[2 * hidden :]])
         assert others.abs().max().item() == 0
         for block in getattr(model.lstm, f"weight_hh_l{layer}").detach().split(hidden):
             assert torch.allclose(block @ block.T, torch.eye(hidden), atol=1e-5)
@@ -268,8 +269,7 @@ def test_embedding_lstm_classifier_xavier_recurrent_and_forget_bias() -> None:
 
 def test_embedding_lstm_classifier_generator() -> None:
     def build(seed: int) -> EmbeddingLSTMClassifier:
-        return EmbeddingLSTMClassifier(40, 6, 10, 3,
-                                       generator=torch.Generator().manual_seed(seed))
+        return EmbeddingLSTMClassifier(40, 6, 10, 3, generator=torch.Generator().manual_seed(seed))
 
     torch.manual_seed(0)  # the module's own default draws use the global generator
     first = build(0)

@@ -4,19 +4,16 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from weightinit.checks import check_fixup_scale, check_gpt2_init
 from weightinit.residual import (
     BRANCH_INITS,
     ResidualBlock,
-    TinyTransformer,
-    check_fixup_scale,
-    check_gpt2_init,
     fixup_scale,
-    gpt2_init_,
     residual_cnn,
     residual_mlp,
     residual_stream_variance,
-    tiny_transformer,
 )
+from weightinit.transformer import TinyTransformer, gpt2_init_, tiny_transformer
 
 
 def he_std(fan_in):
@@ -42,8 +39,13 @@ def test_fixup_scale_known_values():
 
 @pytest.mark.parametrize(
     "args, match",
-    [((0, 2), "num_blocks"), ((True, 2), "num_blocks"), ((2.0, 2), "num_blocks"),
-     ((10, 1), "layers_per_branch"), ((10, 0), "layers_per_branch")],
+    [
+        ((0, 2), "num_blocks"),
+        ((True, 2), "num_blocks"),
+        ((2.0, 2), "num_blocks"),
+        ((10, 1), "layers_per_branch"),
+        ((10, 0), "layers_per_branch"),
+    ],
 )
 def test_fixup_scale_bad_input(args, match):
     with pytest.raises(ValueError, match=match):
@@ -426,6 +428,20 @@ def test_check_gpt2_init_models_are_tiny_transformers():
     assert seen and isinstance(seen[0], TinyTransformer)
 
 
-def test_branch_inits_are_all_accepted():
-    for branch_init in BRANCH_INITS:
-        ResidualBlock(8, num_blocks=2, branch_init=branch_init)
+@pytest.mark.parametrize(
+    ("branch_init", "low", "high"),
+    # Var(block(x)) / Var(x) for x ~ N(0, 1), width 256, L = 4 blocks of m = 2 layers:
+    # He doubles it, Fixup's rescaling alone adds 1/L, SkipInit and Fixup start as the identity.
+    [("he", 1.8, 2.2), ("scaled", 1.15, 1.35), ("zero", 1.0, 1.0), ("fixup", 1.0, 1.0)],
+)
+def test_each_branch_init_gives_its_variance_growth(branch_init, low, high):
+    assert set(BRANCH_INITS) == {"he", "scaled", "zero", "fixup"}
+    generator = torch.Generator().manual_seed(0)
+    block = ResidualBlock(256, num_blocks=4, branch_init=branch_init, generator=generator)
+    x = torch.randn(512, 256, generator=generator)
+    with torch.no_grad():
+        y = block(x)
+    if low == high:  # the branch adds exactly nothing at initialization
+        assert torch.equal(y, x)
+    else:
+        assert low < (y.var() / x.var()).item() < high

@@ -23,8 +23,9 @@ SHAPES = [DENSE, CONV1D, CONV2D, CONV3D]
 SHAPE_IDS = ["dense", "conv1d", "conv2d", "conv3d"]
 
 
-def torch_sample(init: typing.Callable, shape: tuple[int, ...], seed: int = 0,
-                 **kwargs: typing.Any) -> np.ndarray:
+def torch_sample(
+    init: typing.Callable, shape: tuple[int, ...], seed: int = 0, **kwargs: typing.Any
+) -> np.ndarray:
     torch.manual_seed(seed)
     weight = torch.empty(shape)
     with warnings.catch_warnings():
@@ -51,50 +52,76 @@ CASES = {
     "normal": (scratch.normal, {"mean": 0.5, "std": 2.0}, TI.normal_, {"mean": 0.5, "std": 2.0}),
     "trunc_normal": (scratch.trunc_normal, {}, TI.trunc_normal_, {}),
     "trunc_normal_narrow": (
-        scratch.trunc_normal, {"mean": 0.1, "std": 0.02, "a": 0.07, "b": 0.16},
-        TI.trunc_normal_, {"mean": 0.1, "std": 0.02, "a": 0.07, "b": 0.16},
+        scratch.trunc_normal,
+        {"mean": 0.1, "std": 0.02, "a": 0.07, "b": 0.16},
+        TI.trunc_normal_,
+        {"mean": 0.1, "std": 0.02, "a": 0.07, "b": 0.16},
     ),
     # mass < 0.3: inverse CDF here (upper side mirrored to the lower tail), and torch
     # switches to uniform proposals
     "trunc_normal_low_mass": (
-        scratch.trunc_normal, {"a": 0.0, "b": 0.5}, TI.trunc_normal_, {"a": 0.0, "b": 0.5},
+        scratch.trunc_normal,
+        {"a": 0.0, "b": 0.5},
+        TI.trunc_normal_,
+        {"a": 0.0, "b": 0.5},
     ),
     "trunc_normal_low_mass_upper_side": (
-        scratch.trunc_normal, {"mean": 1.0, "std": 2.0, "a": 1.4, "b": 2.4},
-        TI.trunc_normal_, {"mean": 1.0, "std": 2.0, "a": 1.4, "b": 2.4},
+        scratch.trunc_normal,
+        {"mean": 1.0, "std": 2.0, "a": 1.4, "b": 2.4},
+        TI.trunc_normal_,
+        {"mean": 1.0, "std": 2.0, "a": 1.4, "b": 2.4},
     ),
     "xavier_uniform": (scratch.xavier_uniform, {}, TI.xavier_uniform_, {}),
     "xavier_uniform_tanh": (
-        scratch.xavier_uniform, {"gain": 5 / 3}, TI.xavier_uniform_, {"gain": 5 / 3},
+        scratch.xavier_uniform,
+        {"gain": 5 / 3},
+        TI.xavier_uniform_,
+        {"gain": 5 / 3},
     ),
     "xavier_normal": (scratch.xavier_normal, {"gain": 0.5}, TI.xavier_normal_, {"gain": 0.5}),
     "kaiming_uniform": (scratch.kaiming_uniform, {}, TI.kaiming_uniform_, {}),
     "kaiming_uniform_leaky": (
-        scratch.kaiming_uniform, {"a": 0.2, "mode": "fan_out"},
-        TI.kaiming_uniform_, {"a": 0.2, "mode": "fan_out"},
+        scratch.kaiming_uniform,
+        {"a": 0.2, "mode": "fan_out"},
+        TI.kaiming_uniform_,
+        {"a": 0.2, "mode": "fan_out"},
     ),
     "kaiming_uniform_sqrt5": (  # what nn.Linear uses for its weight
-        scratch.kaiming_uniform, {"a": math.sqrt(5)}, TI.kaiming_uniform_, {"a": math.sqrt(5)},
+        scratch.kaiming_uniform,
+        {"a": math.sqrt(5)},
+        TI.kaiming_uniform_,
+        {"a": math.sqrt(5)},
     ),
     "kaiming_normal": (
-        scratch.kaiming_normal, {"nonlinearity": "relu"},
-        TI.kaiming_normal_, {"nonlinearity": "relu"},
+        scratch.kaiming_normal,
+        {"nonlinearity": "relu"},
+        TI.kaiming_normal_,
+        {"nonlinearity": "relu"},
     ),
     "kaiming_normal_fan_out_tanh": (
-        scratch.kaiming_normal, {"mode": "fan_out", "nonlinearity": "tanh"},
-        TI.kaiming_normal_, {"mode": "fan_out", "nonlinearity": "tanh"},
+        scratch.kaiming_normal,
+        {"mode": "fan_out", "nonlinearity": "tanh"},
+        TI.kaiming_normal_,
+        {"mode": "fan_out", "nonlinearity": "tanh"},
     ),
     "lecun_uniform": (
-        scratch.lecun_uniform, {}, TI.kaiming_uniform_, {"nonlinearity": "linear"},
+        scratch.lecun_uniform,
+        {},
+        TI.kaiming_uniform_,
+        {"nonlinearity": "linear"},
     ),
     "lecun_normal": (scratch.lecun_normal, {}, TI.kaiming_normal_, {"nonlinearity": "linear"}),
     "variance_scaling_xavier": (
-        scratch.variance_scaling, {"mode": "fan_avg", "distribution": "uniform"},
-        TI.xavier_uniform_, {},
+        scratch.variance_scaling,
+        {"mode": "fan_avg", "distribution": "uniform"},
+        TI.xavier_uniform_,
+        {},
     ),
     "variance_scaling_he": (
-        scratch.variance_scaling, {"scale": 2.0, "distribution": "normal"},
-        TI.kaiming_normal_, {"nonlinearity": "relu"},
+        scratch.variance_scaling,
+        {"scale": 2.0, "distribution": "normal"},
+        TI.kaiming_normal_,
+        {"nonlinearity": "relu"},
     ),
 }
 
@@ -143,18 +170,30 @@ def _bound_cases() -> list[tuple]:
     fan_in, fan_out = fans(CONV2D)
     relu, leaky = math.sqrt(2.0), math.sqrt(2.0 / (1 + 0.2**2))
     return [
-        (scratch.xavier_uniform, {}, TI.xavier_uniform_, {},
-         math.sqrt(6.0 / (fan_in + fan_out))),
-        (scratch.xavier_uniform, {"gain": 2.0}, TI.xavier_uniform_, {"gain": 2.0},
-         2 * math.sqrt(6.0 / (fan_in + fan_out))),
+        (scratch.xavier_uniform, {}, TI.xavier_uniform_, {}, math.sqrt(6.0 / (fan_in + fan_out))),
+        (
+            scratch.xavier_uniform,
+            {"gain": 2.0},
+            TI.xavier_uniform_,
+            {"gain": 2.0},
+            2 * math.sqrt(6.0 / (fan_in + fan_out)),
+        ),
         (scratch.kaiming_uniform, {}, TI.kaiming_uniform_, {}, relu * math.sqrt(3 / fan_in)),
-        (scratch.kaiming_uniform, {"a": 0.2, "mode": "fan_out"},
-         TI.kaiming_uniform_, {"a": 0.2, "mode": "fan_out"}, leaky * math.sqrt(3 / fan_out)),
-        (scratch.lecun_uniform, {}, TI.kaiming_uniform_, {"nonlinearity": "linear"},
-         math.sqrt(3 / fan_in)),
-        (scratch.variance_scaling, {"scale": 3.0, "mode": "fan_out", "distribution": "uniform"},
-         TI.uniform_, {"a": -math.sqrt(9 / fan_out), "b": math.sqrt(9 / fan_out)},
-         math.sqrt(9 / fan_out)),
+        (
+            scratch.kaiming_uniform,
+            {"a": 0.2, "mode": "fan_out"},
+            TI.kaiming_uniform_,
+            {"a": 0.2, "mode": "fan_out"},
+            leaky * math.sqrt(3 / fan_out),
+        ),
+        (scratch.lecun_uniform, {}, TI.kaiming_uniform_, {"nonlinearity": "linear"}, math.sqrt(3 / fan_in)),
+        (
+            scratch.variance_scaling,
+            {"scale": 3.0, "mode": "fan_out", "distribution": "uniform"},
+            TI.uniform_,
+            {"a": -math.sqrt(9 / fan_out), "b": math.sqrt(9 / fan_out)},
+            math.sqrt(9 / fan_out),
+        ),
     ]
 
 
@@ -169,10 +208,14 @@ def test_uniform_rules_reach_but_never_pass_the_bound(case) -> None:
 
 @pytest.mark.parametrize(
     "kwargs, with_torch",
-    [({}, True), ({"std": 0.02, "a": -0.04, "b": 0.04}, True),
-     ({"mean": 0.1, "std": 0.02, "a": 0.07, "b": 0.16}, True),
-     ({"mean": 1.0, "a": 1.5, "b": 3.0}, False),  # torch is slow on these (rejection)
-     ({"a": 8.0, "b": 9.0}, False), ({"a": -1.0, "b": 0.1}, False)],
+    [
+        ({}, True),
+        ({"std": 0.02, "a": -0.04, "b": 0.04}, True),
+        ({"mean": 0.1, "std": 0.02, "a": 0.07, "b": 0.16}, True),
+        ({"mean": 1.0, "a": 1.5, "b": 3.0}, False),  # torch is slow on these (rejection)
+        ({"a": 8.0, "b": 9.0}, False),
+        ({"a": -1.0, "b": 0.1}, False),
+    ],
 )
 def test_trunc_normal_stays_within_absolute_bounds(kwargs, with_torch: bool) -> None:
     low, high = kwargs.get("a", -2.0), kwargs.get("b", 2.0)
@@ -184,8 +227,9 @@ def test_trunc_normal_stays_within_absolute_bounds(kwargs, with_torch: bool) -> 
         assert high - 0.01 * (high - low) < values.max() <= np.float32(high)
 
 
-@pytest.mark.parametrize("a, b", [(-9.0, -8.0), (8.0, 9.0), (1.5, 3.0), (-3.0, -1.0),
-                                  (-2.0, 2.0), (-0.5, 4.0), (6.0, np.inf)])
+@pytest.mark.parametrize(
+    "a, b", [(-9.0, -8.0), (8.0, 9.0), (1.5, 3.0), (-3.0, -1.0), (-2.0, 2.0), (-0.5, 4.0), (6.0, np.inf)]
+)
 def test_trunc_normal_matches_the_exact_distribution(a: float, b: float) -> None:
     """One-sample KS against scipy's exact truncated normal, tails included."""
     mean, std = 0.5, 2.0
@@ -214,8 +258,7 @@ def test_trunc_normal_equal_bounds_give_a_constant() -> None:
 
 @pytest.mark.parametrize(
     "shape",
-    [(3, 5), (1, 1), (7, 2), *SHAPES, (16, 3, 5, 5), (4, 6, 1, 2, 3), (0, 5), (5, 0),
-     (2, 3, 0), [10, 20]],
+    [(3, 5), (1, 1), (7, 2), *SHAPES, (16, 3, 5, 5), (4, 6, 1, 2, 3), (0, 5), (5, 0), (2, 3, 0), [10, 20]],
 )
 def test_fans_match_torch(shape) -> None:
     assert scratch.compute_fans(shape) == fans(tuple(shape))
@@ -234,9 +277,7 @@ def test_nonlinearities_are_exactly_torchs() -> None:
 
 @pytest.mark.parametrize("nonlinearity", scratch.NONLINEARITIES)
 def test_gain_matches_torch(nonlinearity: str) -> None:
-    assert scratch.calculate_gain(nonlinearity) == pytest.approx(
-        TI.calculate_gain(nonlinearity), rel=1e-15
-    )
+    assert scratch.calculate_gain(nonlinearity) == pytest.approx(TI.calculate_gain(nonlinearity), rel=1e-15)
 
 
 @pytest.mark.parametrize("param", [None, 0, 0.01, 0.2, 1, -0.5, 3.0, math.sqrt(5)])
@@ -278,7 +319,8 @@ def test_param_is_ignored_for_other_nonlinearities_as_in_torch() -> None:
 
 
 @pytest.mark.parametrize(
-    "shape", [(8, 4), (4, 8), (16, 16), (16, 4, 3, 3), (64, 4, 2, 2), (1, 5), (5, 1)],
+    "shape",
+    [(8, 4), (4, 8), (16, 16), (16, 4, 3, 3), (64, 4, 2, 2), (1, 5), (5, 1)],
     ids=["tall", "wide", "square", "conv-wide", "conv-tall", "row", "column"],
 )
 @pytest.mark.parametrize("gain", [1.0, 0.5, math.sqrt(2)])
@@ -345,31 +387,48 @@ def test_variance_scaling_variance(distribution: str, mode: str, fan: int) -> No
     [
         (scratch.xavier_uniform, {}, {"mode": "fan_avg", "distribution": "uniform"}),
         (scratch.xavier_normal, {}, {"mode": "fan_avg", "distribution": "normal"}),
-        (scratch.kaiming_normal, {"nonlinearity": "relu"},
-         {"scale": 2.0, "distribution": "normal"}),
-        (scratch.kaiming_uniform, {"mode": "fan_out", "nonlinearity": "relu"},
-         {"scale": 2.0, "mode": "fan_out", "distribution": "uniform"}),
+        (scratch.kaiming_normal, {"nonlinearity": "relu"}, {"scale": 2.0, "distribution": "normal"}),
+        (
+            scratch.kaiming_uniform,
+            {"mode": "fan_out", "nonlinearity": "relu"},
+            {"scale": 2.0, "mode": "fan_out", "distribution": "uniform"},
+        ),
         (scratch.lecun_normal, {}, {"distribution": "normal"}),
         (scratch.lecun_uniform, {}, {"distribution": "uniform"}),
     ],
-    ids=["xavier_uniform", "xavier_normal", "he_normal", "he_uniform_fan_out",
-         "lecun_normal", "lecun_uniform"],
+    ids=[
+        "xavier_uniform",
+        "xavier_normal",
+        "he_normal",
+        "he_uniform_fan_out",
+        "lecun_normal",
+        "lecun_uniform",
+    ],
 )
 def test_variance_scaling_is_the_rule_behind_the_others(rule, rule_kwargs, vs_kwargs) -> None:
     """Same seed, same distribution and scale: the same array up to rounding."""
     np.testing.assert_allclose(
         scratch.variance_scaling(CONV2D, rng=3, **vs_kwargs),
         rule(CONV2D, rng=3, **rule_kwargs),
-        rtol=1e-5, atol=1e-8,
+        rtol=1e-5,
+        atol=1e-8,
     )
 
 
 # --------------------------------------------------------------------------- errors
 
 RANDOM_RULES = [
-    scratch.uniform, scratch.normal, scratch.trunc_normal, scratch.xavier_uniform,
-    scratch.xavier_normal, scratch.kaiming_uniform, scratch.kaiming_normal,
-    scratch.lecun_uniform, scratch.lecun_normal, scratch.orthogonal, scratch.variance_scaling,
+    scratch.uniform,
+    scratch.normal,
+    scratch.trunc_normal,
+    scratch.xavier_uniform,
+    scratch.xavier_normal,
+    scratch.kaiming_uniform,
+    scratch.kaiming_normal,
+    scratch.lecun_uniform,
+    scratch.lecun_normal,
+    scratch.orthogonal,
+    scratch.variance_scaling,
 ]
 FAN_RULES = RANDOM_RULES[3:]
 ALL_RULES = [*RANDOM_RULES, scratch.zeros, scratch.ones, scratch.eye, scratch.compute_fans]

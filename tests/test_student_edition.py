@@ -1,12 +1,19 @@
 """The student edition (tools/student_edition.py): no solution survives, and it still runs.
 
-Marked ``student``: ``make student-check`` runs it (``make test`` includes it); ``make unit``
-skips it. It writes the student notebooks to a temporary folder, never into student/.
+Marked ``student``: ``make student-check`` runs it (``make test`` includes it, after the book
+build, whose executed chapters it reads); ``make unit`` skips it. It writes the student
+notebooks to a temporary folder, never into student/. Executing every student notebook
+(``student_execute``, ``make student-execute``) is left out of ``make test``: the book build
+has already run each cell that a student notebook runs, in the same order, and
+``test_student_cells_run_as_in_the_book`` checks that the solutions they lose change nothing
+that the remaining cells read.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import os
 import time
 import zipfile
 from pathlib import Path
@@ -18,7 +25,6 @@ import student_edition
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.student
-
 
 
 CHAPTERS = course_files.chapter_notebooks(ROOT)
@@ -49,7 +55,8 @@ def test_no_solution_text_survives(edition, chapter):
     assert sources, f"{chapter.name} has no solutions to remove"
     for source in sources:
         assert source.strip() not in student_text, (
-            f"{chapter.name}: this solution cell survives:\n{source[:300]}")
+            f"{chapter.name}: this solution cell survives:\n{source[:300]}"
+        )
     for word in MARKER_WORDS:
         assert word not in raw.lower(), f"{chapter.name}: {word!r} in the student notebook"
     assert course_files.solutions(student) == []
@@ -66,7 +73,8 @@ def test_exercises_and_their_feedback_stay(edition, chapter):
     assert [e.label for e in student_exercises] == [e.label for e in full_exercises]
     for before, after in zip(full_exercises, student_exercises, strict=True):
         assert [full.cells[i].source for i in before.learner_cells] == [
-            student.cells[i].source for i in after.learner_cells]
+            student.cells[i].source for i in after.learner_cells
+        ]
         assert after.checkers == before.checkers and after.solution is None
     assert course_files.first_code_cell(student).source == course_files.first_code_cell(full).source
 
@@ -75,14 +83,17 @@ def test_strip_solutions_removes_exactly_the_marked_cells():
     new_md, new_code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        new_md("```{exercise} E\n:label: ch01-ex1\n```"), new_code("stub = None"),
+        new_md("```{exercise} E\n:label: ch01-ex1\n```"),
+        new_code("stub = None"),
         new_code("checks.check_value('x', stub, 1)"),
-        new_md("```{solution-start} ch01-ex1\n:class: dropdown\n```"), new_code("stub = 1"),
-        new_md("Why."), new_md("```{solution-end}\n```"), new_md("After the solution."),
+        new_md("```{solution-start} ch01-ex1\n:class: dropdown\n```"),
+        new_code("stub = 1"),
+        new_md("Why."),
+        new_md("```{solution-end}\n```"),
+        new_md("After the solution."),
     ]
     student = student_edition.strip_solutions(nb)
-    assert [cell.source for cell in student.cells] == [
-        nb.cells[i].source for i in (0, 1, 2, 7)]
+    assert [cell.source for cell in student.cells] == [nb.cells[i].source for i in (0, 1, 2, 7)]
     assert len(nb.cells) == 8  # the original is left alone
     nb.cells.append(new_md("```{solution-start} ch01-ex2\n```"))
     with pytest.raises(ValueError, match="without a solution-end"):
@@ -118,6 +129,95 @@ def test_book_copy_has_the_student_chapters_and_no_colab_button(edition):
     assert "colab_url" not in theme.get("launch_buttons", {})
 
 
+def _defined_and_used(source: str) -> tuple[set[str], set[str]]:
+    """Names a cell binds (assignments, defs, imports, loop targets) and names it reads."""
+    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    tree = ast.parse(code)
+    defined, used = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (defined if isinstance(node.ctx, ast.Store) else used).add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            defined.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            defined.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.arg):
+            defined.add(node.arg)
+    return defined, used
+
+
+def names_only_solutions_define(nb: nbformat.NotebookNode) -> list[tuple[int, set[str]]]:
+    """The learner's code cells that read a name which, above them, only a solution binds.
+
+    Such a cell behaves differently in the student edition, where the solutions are gone
+    (a NameError, or a stale value). ``[(cell index, names)]``, empty when there is none.
+    """
+    in_solution = course_files.solution_cell_indices(nb)
+    by_learner: set[str] = set()
+    by_solution: set[str] = set()
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        defined, used = _defined_and_used(cell.source)
+        if index in in_solution:
+            by_solution |= defined
+            continue
+        missing = (used & by_solution) - by_learner - defined
+        if missing:
+            found.append((index, missing))
+        by_learner |= defined
+    return found
+
+
+def test_the_solution_checker_finds_a_name_only_a_solution_defines():
+    cells = [
+        nbformat.v4.new_code_cell("import math"),
+        nbformat.v4.new_markdown_cell("```{solution-start} ch01-ex1\n:class: dropdown\n```"),
+        nbformat.v4.new_code_cell("helper = math.sqrt(2)"),
+        nbformat.v4.new_markdown_cell("```{solution-end}\n```"),
+        nbformat.v4.new_code_cell("def stub(x):\n    return x\n\n\nprint(stub(helper))"),
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    assert names_only_solutions_define(nb) == [(4, {"helper"})]
+    nb.cells.insert(0, nbformat.v4.new_code_cell("helper = 1.0"))  # the learner has it too
+    assert names_only_solutions_define(nb) == []
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+def test_student_cells_run_as_in_the_book(chapter):
+    """The student edition runs the book's cells in the book's order, minus the solutions.
+
+    So a student cell can behave differently only by reading what a solution defined
+    above it: no learner cell may do that. (What a solution changes in place is not
+    seen here; ``make student-execute`` runs the student notebooks themselves.)
+    """
+    assert names_only_solutions_define(course_files.read_notebook(chapter)) == []
+
+
+# The book build's executed chapters; WEIGHTINIT_EXECUTED points elsewhere (e.g. at a folder
+# holding chapters/ executed by tools/claims.py) to check those instead.
+EXECUTED = Path(os.environ.get("WEIGHTINIT_EXECUTED", ROOT / "_build" / "jupyter_execute")) / "chapters"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+def test_feedback_of_an_unsolved_exercise_says_not_yet(chapter):
+    """In the book build's own execution, every feedback cell runs before its solution, on
+    the learner's stub: what it printed there is what a learner who has not solved the
+    exercise reads. (The book build, `make book-strict`, must have run: make test orders it.)"""
+    executed = EXECUTED / chapter.name
+    if not executed.exists():
+        pytest.fail(f"no executed chapter {executed}: run make book-strict first")
+    nb = course_files.read_notebook(executed)
+    for exercise in course_files.exercises(nb):
+        for index in exercise.feedback_cells:
+            text = student_edition.cell_text(nb.cells[index])
+            assert "not yet" in text.lower(), (
+                f"{chapter.name}, {exercise.label}: the feedback cell prints {text!r}, not 'not yet'"
+            )
+
+
+@pytest.mark.student_execute
 def test_student_notebooks_execute_and_feedback_says_not_yet(edition, tmp_path, capsys):
     """Execute every student notebook (2 at a time): no error, and every feedback cell of an
     unsolved exercise reports "not yet" instead of crashing."""
@@ -136,5 +236,5 @@ def test_student_notebooks_execute_and_feedback_says_not_yet(edition, tmp_path, 
             for index in exercise.feedback_cells:
                 text = student_edition.cell_text(executed.cells[index])
                 assert "not yet" in text.lower(), (
-                    f"{run.notebook.name}, {exercise.label}: the feedback cell prints {text!r}, "
-                    "not 'not yet'")
+                    f"{run.notebook.name}, {exercise.label}: the feedback cell prints {text!r}, not 'not yet'"
+                )

@@ -23,32 +23,33 @@ from weightinit.torch_init import (
 )
 
 P_MIN = 1e-3  # KS p-value below which two samples are declared different
-NORM_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.LayerNorm, nn.GroupNorm,
-              nn.InstanceNorm2d)
+NORM_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.LayerNorm, nn.GroupNorm, nn.InstanceNorm2d)
 
 
 def make_model() -> nn.Module:
     """One of every supported layer type, each weight block with thousands of values."""
     torch.manual_seed(0)  # torch's default init, which every method must overwrite
-    return nn.ModuleDict({
-        "linear": nn.Linear(256, 512),
-        "conv1d": nn.Conv1d(32, 64, 5),
-        "conv2d": nn.Conv2d(16, 32, 3),
-        "conv3d": nn.Conv3d(8, 16, 3),
-        "deconv2d": nn.ConvTranspose2d(16, 32, 3),
-        "embedding": nn.Embedding(1000, 64, padding_idx=0),
-        "rnn": nn.RNN(64, 128),
-        "lstm": nn.LSTM(64, 96, num_layers=2, bidirectional=True),
-        "gru": nn.GRU(48, 80),
-        "lstm_cell": nn.LSTMCell(32, 64),
-        "sequential": nn.Sequential(nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 200)),
-        "bn1d": nn.BatchNorm1d(20),
-        "bn2d": nn.BatchNorm2d(20),
-        "bn3d": nn.BatchNorm3d(20),
-        "layernorm": nn.LayerNorm(30),
-        "groupnorm": nn.GroupNorm(4, 32),
-        "instancenorm": nn.InstanceNorm2d(8, affine=True),
-    })
+    return nn.ModuleDict(
+        {
+            "linear": nn.Linear(256, 512),
+            "conv1d": nn.Conv1d(32, 64, 5),
+            "conv2d": nn.Conv2d(16, 32, 3),
+            "conv3d": nn.Conv3d(8, 16, 3),
+            "deconv2d": nn.ConvTranspose2d(16, 32, 3),
+            "embedding": nn.Embedding(1000, 64, padding_idx=0),
+            "rnn": nn.RNN(64, 128),
+            "lstm": nn.LSTM(64, 96, num_layers=2, bidirectional=True),
+            "gru": nn.GRU(48, 80),
+            "lstm_cell": nn.LSTMCell(32, 64),
+            "sequential": nn.Sequential(nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 200)),
+            "bn1d": nn.BatchNorm1d(20),
+            "bn2d": nn.BatchNorm2d(20),
+            "bn3d": nn.BatchNorm3d(20),
+            "layernorm": nn.LayerNorm(30),
+            "groupnorm": nn.GroupNorm(4, 32),
+            "instancenorm": nn.InstanceNorm2d(8, affine=True),
+        }
+    )
 
 
 def weight_blocks(model: nn.Module) -> list[tuple[str, str, torch.Tensor]]:
@@ -91,8 +92,7 @@ def assert_orthonormal(block: torch.Tensor) -> None:
     matrix = block.detach().reshape(block.shape[0], -1).double()
     rows, cols = matrix.shape
     gram = matrix @ matrix.T if rows <= cols else matrix.T @ matrix
-    torch.testing.assert_close(gram, torch.eye(min(rows, cols), dtype=torch.float64),
-                               atol=1e-4, rtol=0)
+    torch.testing.assert_close(gram, torch.eye(min(rows, cols), dtype=torch.float64), atol=1e-4, rtol=0)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -129,8 +129,7 @@ def test_recurrent_weights_are_orthogonal_per_gate_not_stacked() -> None:
     lstm = apply_weight_init(nn.LSTM(32, 48), "xavier", generator=torch.Generator().manual_seed(0))
     stacked = lstm.weight_hh_l0.detach().double()
     # each of the 4 blocks is orthogonal, so the stacked columns have squared norm 4
-    torch.testing.assert_close(stacked.T @ stacked, 4 * torch.eye(48, dtype=torch.float64),
-                               atol=1e-4, rtol=0)
+    torch.testing.assert_close(stacked.T @ stacked, 4 * torch.eye(48, dtype=torch.float64), atol=1e-4, rtol=0)
     # Xavier per gate: bound sqrt(6 / (in + H)), not sqrt(6 / (in + 4H)) of the stacked matrix
     bound = math.sqrt(6 / (32 + 48))
     assert 0.95 * bound < lstm.weight_ih_l0.abs().max().item() <= bound
@@ -150,8 +149,7 @@ def test_unknown_method_names_the_valid_ones() -> None:
 
 def test_generator_reproducible_and_leaves_global_state() -> None:
     def init(seed: int) -> dict[str, torch.Tensor]:
-        model = apply_weight_init(make_model(), "orthogonal",
-                                  generator=torch.Generator().manual_seed(seed))
+        model = apply_weight_init(make_model(), "orthogonal", generator=torch.Generator().manual_seed(seed))
         return model.state_dict()
 
     first, again, other = init(3), init(3), init(4)
@@ -195,8 +193,7 @@ def test_weight_stats_one_element_parameter_has_std_zero() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         (row,) = weight_stats(module)
-    assert row == {"name": "scale", "shape": (1,), "mean": 2.5, "std": 0.0, "min": 2.5,
-                   "max": 2.5}
+    assert row == {"name": "scale", "shape": (1,), "mean": 2.5, "std": 0.0, "min": 2.5, "max": 2.5}
 
 
 def test_print_weight_stats_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -224,7 +221,7 @@ def test_init_lstm_bidirectional_multilayer(forget_bias: float) -> None:
         if name.startswith("bias_hh"):
             assert param.abs().max().item() == 0
         elif name.startswith("bias_ih"):
-            others = torch.cat([param[:hidden_size], param[2 * hidden_size:]])
+            others = torch.cat([param[:hidden_size], param[2 * hidden_size :]])
             assert others.abs().max().item() == 0
         else:
             fan_in = param.shape[1]
@@ -273,10 +270,12 @@ def ks_pvalue(ours: torch.Tensor, theirs: torch.Tensor) -> float:
 def test_lecun_normal_matches_kaiming_linear() -> None:
     shape = (512, 256)  # 131072 values
     ours = lecun_normal_(torch.empty(shape), torch.Generator().manual_seed(0))
-    linear = nn.init.kaiming_normal_(torch.empty(shape), nonlinearity="linear",
-                                     generator=torch.Generator().manual_seed(1))
-    relu = nn.init.kaiming_normal_(torch.empty(shape), nonlinearity="relu",
-                                   generator=torch.Generator().manual_seed(1))
+    linear = nn.init.kaiming_normal_(
+        torch.empty(shape), nonlinearity="linear", generator=torch.Generator().manual_seed(1)
+    )
+    relu = nn.init.kaiming_normal_(
+        torch.empty(shape), nonlinearity="relu", generator=torch.Generator().manual_seed(1)
+    )
     assert ks_pvalue(ours, linear) > P_MIN
     assert ks_pvalue(ours, relu) < 1e-10  # the test can tell a factor sqrt(2) apart
 
@@ -284,8 +283,9 @@ def test_lecun_normal_matches_kaiming_linear() -> None:
 def test_lecun_uniform_matches_kaiming_linear_and_bounds() -> None:
     shape = (128, 64, 4, 4)  # 131072 values, fan_in = 1024
     ours = lecun_uniform_(torch.empty(shape), torch.Generator().manual_seed(0))
-    linear = nn.init.kaiming_uniform_(torch.empty(shape), nonlinearity="linear",
-                                      generator=torch.Generator().manual_seed(1))
+    linear = nn.init.kaiming_uniform_(
+        torch.empty(shape), nonlinearity="linear", generator=torch.Generator().manual_seed(1)
+    )
     normal = lecun_normal_(torch.empty(shape), torch.Generator().manual_seed(1))
     assert ks_pvalue(ours, linear) > P_MIN
     assert ks_pvalue(ours, normal) < 1e-10
@@ -306,6 +306,12 @@ def test_lecun_in_place_on_parameters_and_errors() -> None:
 
 
 def test_module_exports() -> None:
-    assert set(torch_init.__all__) >= {"apply_weight_init", "weight_stats", "print_weight_stats",
-                                      "init_lstm_", "lecun_uniform_", "lecun_normal_",
-                                      "effective_forget_bias"}
+    assert set(torch_init.__all__) >= {
+        "apply_weight_init",
+        "weight_stats",
+        "print_weight_stats",
+        "init_lstm_",
+        "lecun_uniform_",
+        "lecun_normal_",
+        "effective_forget_bias",
+    }

@@ -44,8 +44,12 @@ def section(text: str, name: str) -> str:
 
 def replace_section(text: str, name: str, body: str) -> str:
     section(text, name)  # raises when the markers are missing
-    return re.sub(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)",
-                  lambda m: f"{m.group(1)}{body.strip()}\n{m.group(2)}", text, flags=re.S)
+    return re.sub(
+        rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)",
+        lambda m: f"{m.group(1)}{body.strip()}\n{m.group(2)}",
+        text,
+        flags=re.S,
+    )
 
 
 def _cell(text: str) -> str:
@@ -58,8 +62,7 @@ def _stem(entry: str) -> str:
 
 def exercise_tables(root: Path = ROOT) -> str:
     """A summary table of every chapter, then one table of exercises per chapter."""
-    summary = ["| Chapter | Exercises | With automatic feedback | Checkers called |",
-               "|---|---:|---:|---|"]
+    summary = ["| Chapter | Exercises | With automatic feedback | Checkers called |", "|---|---:|---:|---|"]
     details = []
     for entry in course_files.chapter_entries(root):
         path = Path(root) / f"{entry}.ipynb"
@@ -69,16 +72,26 @@ def exercise_tables(root: Path = ROOT) -> str:
         exercises = course_files.exercises(course_files.read_notebook(path))
         checkers = list(dict.fromkeys(c for e in exercises for c in e.checkers))
         automatic = sum(e.automatic_feedback for e in exercises)
-        summary.append(f"| {{doc}}`{_stem(entry)}` | {len(exercises)} | {automatic} | "
-                       f"{', '.join(f'`{c}`' for c in checkers) or '—'} |")
-        rows = [f"**{{doc}}`{_stem(entry)}`**", "",
-                "| Exercise | Title | Learner's code cells | Automatic feedback |",
-                "|---|---|---:|---|"]
+        summary.append(
+            f"| {{doc}}`{_stem(entry)}` | {len(exercises)} | {automatic} | "
+            f"{', '.join(f'`{c}`' for c in checkers) or '—'} |"
+        )
+        rows = [
+            f"**{{doc}}`{_stem(entry)}`**",
+            "",
+            "| Exercise | Title | Learner's code cells | Automatic feedback |",
+            "|---|---|---:|---|",
+        ]
         for exercise in exercises:
-            feedback = ("yes: " + ", ".join(f"`{c}`" for c in exercise.checkers)
-                        if exercise.automatic_feedback else "no")
-            rows.append(f"| {{ref}}`{exercise.label}` | {_cell(exercise.title)} | "
-                        f"{len(exercise.learner_cells)} | {feedback} |")
+            feedback = (
+                "yes: " + ", ".join(f"`{c}`" for c in exercise.checkers)
+                if exercise.automatic_feedback
+                else "no"
+            )
+            rows.append(
+                f"| {{ref}}`{exercise.label}` | {_cell(exercise.title)} | "
+                f"{len(exercise.learner_cells)} | {feedback} |"
+            )
         details.append("\n".join(rows))
     return "\n".join(summary) + "\n\n" + "\n\n".join(details)
 
@@ -119,10 +132,12 @@ def time_table(root: Path = ROOT) -> str:
     total_student = sum(run.seconds for run in student)
     rows.append(f"| all, one after the other | {total_full:.0f} | {total_student:.0f} |")
     today = datetime.date.today().isoformat()
-    note = (f"Measured on {today} on {machine()} (load average {load:.1f} when it started), with"
-            " `tools/chapter_report.py --time`: each notebook executed "
-            "by nbclient in a fresh kernel, kernel start-up and imports included, with "
-            "`WEIGHTINIT_QUIET=1` and `MPLBACKEND=Agg`.")
+    note = (
+        f"Measured on {today} on {machine()} (load average {load:.1f} when it started), with"
+        " `tools/chapter_report.py --time`: each notebook executed "
+        "by nbclient in a fresh kernel, kernel start-up and imports included, with "
+        "`WEIGHTINIT_QUIET=1` and `MPLBACKEND=Agg`."
+    )
     return note + "\n\n" + "\n".join(rows)
 
 

@@ -53,8 +53,12 @@ def run(notebooks: list[Path], seeds: list[int], workers: int = 2, timeout: int 
     results = {}
     for seed in seeds:
         runs = student_edition.execute_notebooks(
-            notebooks, OUT / f"seed-{seed}", workers=workers, timeout=timeout,
-            env={"WEIGHTINIT_SEED": str(seed)})
+            notebooks,
+            OUT / f"seed-{seed}",
+            workers=workers,
+            timeout=timeout,
+            env={"WEIGHTINIT_SEED": str(seed)},
+        )
         for result in runs:
             verdict = f"pass ({result.seconds:.0f} s)" if result.ok else failure(result.executed)
             results[result.notebook, seed] = verdict
@@ -64,8 +68,10 @@ def run(notebooks: list[Path], seeds: list[int], workers: int = 2, timeout: int 
 
 def table(results: dict, notebooks: list[Path], seeds: list[int]) -> str:
     """A Markdown table: one row per chapter, one column per seed."""
-    lines = ["| chapter | " + " | ".join(f"seed {seed}" for seed in seeds) + " |",
-             "|---|" + "---|" * len(seeds)]
+    lines = [
+        "| chapter | " + " | ".join(f"seed {seed}" for seed in seeds) + " |",
+        "|---|" + "---|" * len(seeds),
+    ]
     for notebook in notebooks:
         cells = [results[notebook, seed].replace("|", "\\|") for seed in seeds]
         lines.append(f"| {notebook.stem} | " + " | ".join(cells) + " |")
@@ -74,10 +80,12 @@ def table(results: dict, notebooks: list[Path], seeds: list[int]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="chapter notebooks (default: every chapter in _toc.yml)")
-    parser.add_argument("--seeds", default="1 2 3 4 5",
-                        help='seeds, separated by spaces or commas (default "1 2 3 4 5")')
+    parser.add_argument(
+        "notebooks", nargs="*", type=Path, help="chapter notebooks (default: every chapter in _toc.yml)"
+    )
+    parser.add_argument(
+        "--seeds", default="1 2 3 4 5", help='seeds, separated by spaces or commas (default "1 2 3 4 5")'
+    )
     parser.add_argument("--workers", type=int, default=2, help="notebooks at a time")
     parser.add_argument("--timeout", type=int, default=300, help="seconds allowed per cell")
     args = parser.parse_args(argv)

@@ -30,7 +30,7 @@ import course_files  # noqa: E402
 
 TAG = "hide-output"
 
-TEMPLATE = '''\
+TEMPLATE = """\
 # On Colab, install the course's helper package `weightinit` from the repository; torch,
 # numpy and matplotlib are already there and stay as they are. Elsewhere this does nothing.
 import sys
@@ -42,7 +42,7 @@ if "google.colab" in sys.modules:
         [sys.executable, "-m", "pip", "install", "--quiet",
          "weightinit @ {install_url}"],
         check=True,
-    )'''
+    )"""
 
 
 def install_url(config: dict) -> str:
@@ -80,8 +80,11 @@ def problems(path: Path, expected: str) -> list[str]:
         return [f"{path.name}: no code cell"]
     found = []
     if cell.source != expected:
-        how = ("differs only in whitespace at its end" if cell.source.rstrip() == expected.rstrip()
-               else "is not the rendered Colab cell")
+        how = (
+            "differs only in whitespace at its end"
+            if cell.source.rstrip() == expected.rstrip()
+            else "is not the rendered Colab cell"
+        )
         found.append(f"{path.name}: the first code cell {how} (run tools/colab_cell.py --write)")
     if TAG not in cell.metadata.get("tags", []):
         found.append(f"{path.name}: the Colab cell is not tagged {TAG}")
@@ -109,8 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--check", action="store_true", help="verify every chapter's cell")
     group.add_argument("--write", action="store_true", help="rewrite every chapter's cell")
-    parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="notebooks (default: the chapters in _toc.yml)")
+    parser.add_argument(
+        "notebooks", nargs="*", type=Path, help="notebooks (default: the chapters in _toc.yml)"
+    )
     args = parser.parse_args(argv)
     expected = render()
     notebooks = args.notebooks or course_files.chapter_notebooks()

@@ -137,8 +137,10 @@ def solutions(nb: nbformat.NotebookNode) -> list[Solution]:
             raise ValueError(f"cell {index}: each solution marker must be its own markdown cell")
         if starts:
             if open_start is not None:
-                raise ValueError(f"cell {index}: solution-start {starts[0]!r} inside the solution "
-                                 f"opened in cell {open_start[0]} ({open_start[1]!r})")
+                raise ValueError(
+                    f"cell {index}: solution-start {starts[0]!r} inside the solution "
+                    f"opened in cell {open_start[0]} ({open_start[1]!r})"
+                )
             open_start = (index, starts[0], bool(DROPDOWN_RE.search(source)))
         else:
             if open_start is None:
@@ -146,8 +148,7 @@ def solutions(nb: nbformat.NotebookNode) -> list[Solution]:
             found.append(Solution(open_start[1], open_start[0], index, open_start[2]))
             open_start = None
     if open_start is not None:
-        raise ValueError(f"cell {open_start[0]}: solution-start {open_start[1]!r} without a "
-                         "solution-end")
+        raise ValueError(f"cell {open_start[0]}: solution-start {open_start[1]!r} without a solution-end")
     return found
 
 
@@ -189,9 +190,10 @@ def exercises(nb: nbformat.NotebookNode) -> list[Exercise]:
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
             for match in EXERCISE_RE.finditer(cell.source):
-                label = LABEL_RE.search(cell.source[match.end():])
-                found.append(Exercise(label.group("label") if label else "",
-                                      match.group("title").strip(), index))
+                label = LABEL_RE.search(cell.source[match.end() :])
+                found.append(
+                    Exercise(label.group("label") if label else "", match.group("title").strip(), index)
+                )
         elif found and index not in inside:
             exercise = found[-1]
             exercise.learner_cells.append(index)

@@ -45,9 +45,27 @@ import course_files  # noqa: E402
 ROOT = course_files.ROOT
 ZIP_NAME = "weightinit-student-notebooks.zip"
 #: Not part of the book's sources: left out of the student book's copy.
-_NOT_BOOK = (".git", ".github", ".ci", ".venv", "venv", "_build", "student", "code", "tests",
-             "tools", "benchmarks", "*.egg-info", "__pycache__", ".pytest_cache",
-             ".ruff_cache", ".ipynb_checkpoints", ".jupyter_cache", "build", "dist")
+_NOT_BOOK = (
+    ".git",
+    ".github",
+    ".ci",
+    ".venv",
+    "venv",
+    "_build",
+    "student",
+    "code",
+    "tests",
+    "tools",
+    "benchmarks",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".ipynb_checkpoints",
+    ".jupyter_cache",
+    "build",
+    "dist",
+)
 
 
 def strip_solutions(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -107,16 +125,20 @@ def copy_book(notebooks: list[Path], out: Path, root: Path = ROOT) -> Path:
     config.setdefault("launch_buttons", {})["colab_url"] = ""
     theme = config.get("sphinx", {}).get("config", {}).get("html_theme_options", {})
     theme.get("launch_buttons", {}).pop("colab_url", None)
-    config_path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
-                           encoding="utf-8")
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return book
 
 
 def build_book(book: Path, out: Path) -> Path:
     """Render ``book`` with jupyter-book into ``out/_build/html``."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book) if jupyter_book.exists() else "jupyter-book", "build",
-               str(book), "--path-output", str(out)]
+    command = [
+        str(jupyter_book) if jupyter_book.exists() else "jupyter-book",
+        "build",
+        str(book),
+        "--path-output",
+        str(out),
+    ]
     env = dict(os.environ, WEIGHTINIT_QUIET="1")
     env.pop("MPLBACKEND", None)  # Agg in the kernels would leave the pages without figures
     subprocess.run(command, check=True, env=env)
@@ -157,27 +179,42 @@ def execute_one(notebook: Path, executed: Path, timeout: int = 300) -> None:
     from nbclient import NotebookClient
 
     nb = course_files.read_notebook(notebook)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(Path(notebook).parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(Path(notebook).parent)}},
+    )
     try:
         client.execute()
     finally:
         nbformat.write(nb, str(executed))
 
 
-def _execute_in_subprocess(notebook: Path, executed: Path, timeout: int,
-                           threads: int | None, env: dict[str, str] | None = None) -> Run:
+def _execute_in_subprocess(
+    notebook: Path, executed: Path, timeout: int, threads: int | None, env: dict[str, str] | None = None
+) -> Run:
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, __file__, "--execute-one", str(notebook), str(executed),
-         "--timeout", str(timeout)],
-        capture_output=True, text=True, env={**notebook_env(threads), **(env or {})}, check=False)
+        [sys.executable, __file__, "--execute-one", str(notebook), str(executed), "--timeout", str(timeout)],
+        capture_output=True,
+        text=True,
+        env={**notebook_env(threads), **(env or {})},
+        check=False,
+    )
     error = "" if result.returncode == 0 else (result.stderr[-3000:] or f"exit {result.returncode}")
     return Run(Path(notebook), Path(executed), time.perf_counter() - start, error)
 
 
-def execute_notebooks(notebooks: list[Path], out: Path, *, workers: int = 2, timeout: int = 300,
-                      threads: int | None = None, env: dict[str, str] | None = None) -> list[Run]:
+def execute_notebooks(
+    notebooks: list[Path],
+    out: Path,
+    *,
+    workers: int = 2,
+    timeout: int = 300,
+    threads: int | None = None,
+    env: dict[str, str] | None = None,
+) -> list[Run]:
     """Execute ``notebooks``, ``workers`` at a time, each in its own process and kernel.
 
     The executed copies go to ``out`` (same names). The longest notebooks start first,
@@ -198,8 +235,12 @@ def execute_notebooks(notebooks: list[Path], out: Path, *, workers: int = 2, tim
     out.mkdir(parents=True, exist_ok=True)
     order = sorted(notebooks, key=lambda path: Path(path).stat().st_size, reverse=True)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {path: pool.submit(_execute_in_subprocess, Path(path), out / Path(path).name,
-                                     timeout, threads, env) for path in order}
+        futures = {
+            path: pool.submit(
+                _execute_in_subprocess, Path(path), out / Path(path).name, timeout, threads, env
+            )
+            for path in order
+        }
     return [futures[path].result() for path in notebooks]
 
 
@@ -220,12 +261,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "student", help="output folder")
     parser.add_argument("--book", action="store_true", help="also render the student book")
-    parser.add_argument("--execute", action="store_true",
-                        help="execute the student notebooks and report their times")
+    parser.add_argument(
+        "--execute", action="store_true", help="execute the student notebooks and report their times"
+    )
     parser.add_argument("--workers", type=int, default=2, help="notebooks run at once")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
-    parser.add_argument("--execute-one", nargs=2, type=Path, metavar=("NOTEBOOK", "EXECUTED"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--execute-one", nargs=2, type=Path, metavar=("NOTEBOOK", "EXECUTED"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.execute_one:
         execute_one(*args.execute_one, timeout=args.timeout)
@@ -236,8 +279,13 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     if args.execute:
         start = time.perf_counter()
-        runs = execute_notebooks(notebooks, args.out / "executed", workers=args.workers,
-                                 timeout=args.timeout, threads=1 if args.workers > 1 else None)
+        runs = execute_notebooks(
+            notebooks,
+            args.out / "executed",
+            workers=args.workers,
+            timeout=args.timeout,
+            threads=1 if args.workers > 1 else None,
+        )
         for run in runs:
             print(f"{run.notebook.name:32s} {run.seconds:6.1f} s  {'ok' if run.ok else 'FAILED'}")
             if not run.ok:

@@ -4,7 +4,7 @@ Modules, by concern:
 
 - :mod:`weightinit.scratch`: every initialization rule from scratch, NumPy only.
 - :mod:`weightinit.torch_init`: the same rules applied to PyTorch modules.
-- :mod:`weightinit.checks`: feedback on a learner's own initializer.
+- :mod:`weightinit.checks`: feedback on the learners' answers, one protocol, a module per topic.
 - :mod:`weightinit.stats`: per-layer activation and gradient statistics.
 - :mod:`weightinit.models`: small networks with depth, width, activation and init as arguments.
 - :mod:`weightinit.train`: a short, seeded training loop.
@@ -12,10 +12,15 @@ Modules, by concern:
 - :mod:`weightinit.plotting`: the course's figure style and its recurring plots.
 - :mod:`weightinit.recurrent`: gradients through time, and the LSTM model of chapter 6.
 - :mod:`weightinit.frameworks`: PyTorch, Keras and JAX defaults as variance-scaling rules.
-- :mod:`weightinit.residual`: residual networks (zero-init, SkipInit, Fixup) and a tiny transformer.
+- :mod:`weightinit.residual`: residual networks (zero-init, SkipInit, Fixup).
+- :mod:`weightinit.transformer`: a tiny GPT-2-style transformer and GPT-2's initialization.
 - :mod:`weightinit.lsuv`: data-dependent initialization (LSUV).
 - :mod:`weightinit.isometry`: Jacobian spectra and delta-orthogonal kernels.
 - :mod:`weightinit.explorer`: an interactive explorer of signal propagation.
+
+Shared by the modules above: :mod:`weightinit.validation` (argument checks, one error
+style), :mod:`weightinit.activations` (NumPy activations) and
+:mod:`weightinit.torch_helpers` (the weight-layer types, forward hooks).
 
 ``import weightinit`` is light: it imports neither torch nor NumPy-heavy modules. Submodules
 load on first use (``weightinit.scratch``, ``weightinit.models`` ...), and only the modules
@@ -44,9 +49,13 @@ _SUBMODULES = (
     "recurrent",
     "frameworks",
     "residual",
+    "transformer",
     "lsuv",
     "isometry",
     "explorer",
+    "validation",
+    "activations",
+    "torch_helpers",
 )
 
 __all__ = ["setup", "seed", "rng", "chapter_seed", "__version__", *_SUBMODULES]

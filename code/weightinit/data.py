@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from weightinit.validation import check_int, check_real
+
 __all__ = ["digits", "gaussian_inputs", "adding_problem"]
 
 
 def _check_fraction(name: str, value: float) -> None:
-    if not 0.0 < value < 1.0:
-        raise ValueError(f"{name} must be between 0 and 1 (exclusive), got {value!r}")
+    check_real(name, value, minimum=0.0, maximum=1.0, strict=True)
 
 
 def digits(test_size: float = 0.25, seed: int = 0, *, standardize: bool = True):
@@ -61,9 +62,7 @@ def gaussian_inputs(batch_size: int, features: int, seed: int = 0) -> np.ndarray
         >>> x.shape, round(float(x.std()), 1)
         ((1000, 50), 1.0)
     """
-    for name, value in (("batch_size", batch_size), ("features", features)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    batch_size, features = check_int("batch_size", batch_size), check_int("features", features)
     return np.random.default_rng(seed).standard_normal((batch_size, features), dtype=np.float32)
 
 
@@ -85,11 +84,8 @@ def adding_problem(num_sequences: int, seq_len: int, seed: int = 0):
     """
     import torch
 
-    for name, value in (("num_sequences", num_sequences), ("seq_len", seq_len)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if seq_len < 2:
-        raise ValueError(f"seq_len must be at least 2 (two marked positions), got {seq_len!r}")
+    num_sequences = check_int("num_sequences", num_sequences)
+    seq_len = check_int("seq_len (two marked positions)", seq_len, minimum=2)
     rng = np.random.default_rng(seed)
     values = rng.random((num_sequences, seq_len))
     half = seq_len // 2

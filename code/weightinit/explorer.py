@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .validation import check_int
+
 __all__ = ["INITS", "profile", "plot_profile", "explore", "StaticExplorer", "live_widgets_available"]
 
 #: Initialization rules offered by the explorer: label -> ``init`` argument of
@@ -60,8 +62,9 @@ class Profile:
     gradient_std: list[float]
 
 
-def profile(depth: int, width: int, activation: str, init: str, *, batch_size: int = 256,
-            seed: int = 0) -> Profile:
+def profile(
+    depth: int, width: int, activation: str, init: str, *, batch_size: int = 256, seed: int = 0
+) -> Profile:
     """Per-layer activation and gradient std of a seeded MLP on standard-normal inputs.
 
     Args:
@@ -125,6 +128,7 @@ def plot_profile(depth: int, width: int, activation: str, inits: Sequence[str]) 
     figure = Figure(figsize=(11.0, 3.8), layout="constrained")
     forward, backward = figure.subplots(1, 2, sharex=True)
     profiles = {label: profile(depth, width, activation, label) for label in inits}
+
     # A dead signal has std 0, which a log axis cannot show: clip it to the smallest float.
     def clip(values: Sequence[float]) -> list[float]:
         return [max(v, 1e-300) if math.isfinite(v) else math.nan for v in values]
@@ -139,13 +143,26 @@ def plot_profile(depth: int, width: int, activation: str, inits: Sequence[str]) 
     else:
         both = [label for label, f in findings.items() if f == ("keep their scale",) * 2]
         titles = ("activations (forward pass)", "gradients (backward pass)")
-        figure.suptitle(f"{activation}, depth {depth}, width {width}: "
-                        + (f"only {' and '.join(both)} keep both signals' scale" if both
-                           else "no rule keeps both signals' scale"))
-    plot_std_vs_depth({k: clip(p.activation_std) for k, p in profiles.items()}, ax=forward,
-                      ylabel="std of activations (log scale)", title=titles[0])
-    plot_std_vs_depth({k: clip(p.gradient_std) for k, p in profiles.items()}, ax=backward,
-                      ylabel="std of gradients ∂L/∂z (log scale)", title=titles[1])
+        figure.suptitle(
+            f"{activation}, depth {depth}, width {width}: "
+            + (
+                f"only {' and '.join(both)} keep both signals' scale"
+                if both
+                else "no rule keeps both signals' scale"
+            )
+        )
+    plot_std_vs_depth(
+        {k: clip(p.activation_std) for k, p in profiles.items()},
+        ax=forward,
+        ylabel="std of activations (log scale)",
+        title=titles[0],
+    )
+    plot_std_vs_depth(
+        {k: clip(p.gradient_std) for k, p in profiles.items()},
+        ax=backward,
+        ylabel="std of gradients ∂L/∂z (log scale)",
+        title=titles[1],
+    )
     backward.get_legend().remove()  # same colours as on the left
     return figure
 
@@ -202,34 +219,51 @@ def _widget(depth: int, width: int, activation: str, init: str) -> Any:
 
     style = {"description_width": "initial"}
     controls = {
-        "depth": widgets.IntSlider(value=depth, min=DEPTH_RANGE[0], max=DEPTH_RANGE[1],
-                                   description="depth (layers)", continuous_update=False,
-                                   style=style),
-        "width": widgets.SelectionSlider(options=list(WIDTH_CHOICES), value=width,
-                                         description="width (units)", continuous_update=False,
-                                         style=style),
-        "activation": widgets.Dropdown(options=list(ACTIVATION_CHOICES), value=activation,
-                                       description="activation", style=style),
-        "init": widgets.Dropdown(options=list(INITS), value=init, description="initialization",
-                                 style=style),
+        "depth": widgets.IntSlider(
+            value=depth,
+            min=DEPTH_RANGE[0],
+            max=DEPTH_RANGE[1],
+            description="depth (layers)",
+            continuous_update=False,
+            style=style,
+        ),
+        "width": widgets.SelectionSlider(
+            options=list(WIDTH_CHOICES),
+            value=width,
+            description="width (units)",
+            continuous_update=False,
+            style=style,
+        ),
+        "activation": widgets.Dropdown(
+            options=list(ACTIVATION_CHOICES), value=activation, description="activation", style=style
+        ),
+        "init": widgets.Dropdown(options=list(INITS), value=init, description="initialization", style=style),
     }
 
     def update(depth: int, width: int, activation: str, init: str) -> None:
         display(_PngImage(plot_profile(depth, width, activation, [init])))
 
     output = widgets.interactive_output(update, controls)
-    box = widgets.VBox([
-        widgets.HBox([controls["depth"], controls["width"]]),
-        widgets.HBox([controls["activation"], controls["init"]]),
-        output,
-    ])
+    box = widgets.VBox(
+        [
+            widgets.HBox([controls["depth"], controls["width"]]),
+            widgets.HBox([controls["activation"], controls["init"]]),
+            output,
+        ]
+    )
     box.controls = controls  # for the tests, and for anyone scripting the explorer
     box.update = update
     return box
 
 
-def explore(depth: int = 20, width: int = 256, activation: str = "tanh", init: str = "Xavier",
-            *, interactive: bool | None = None) -> Any:
+def explore(
+    depth: int = 20,
+    width: int = 256,
+    activation: str = "tanh",
+    init: str = "Xavier",
+    *,
+    interactive: bool | None = None,
+) -> Any:
     """Explore how depth, width, activation and initialization shape the signal.
 
     Live (a notebook kernel with ipywidgets, ``WEIGHTINIT_QUIET`` unset): returns the
@@ -248,9 +282,7 @@ def explore(depth: int = 20, width: int = 256, activation: str = "tanh", init: s
         an ``ipywidgets.VBox`` or a :class:`StaticExplorer`; either displays itself as the
         last expression of a cell.
     """
-    if isinstance(depth, bool) or not isinstance(depth, int) or not (
-            DEPTH_RANGE[0] <= depth <= DEPTH_RANGE[1]):
-        raise ValueError(f"depth must be an integer in {list(DEPTH_RANGE)}, got {depth!r}")
+    depth = check_int("depth", depth, minimum=DEPTH_RANGE[0], maximum=DEPTH_RANGE[1])
     if width not in WIDTH_CHOICES:
         raise ValueError(f"width must be one of {WIDTH_CHOICES}, got {width!r}")
     if activation not in ACTIVATION_CHOICES:
@@ -262,5 +294,8 @@ def explore(depth: int = 20, width: int = 256, activation: str = "tanh", init: s
     if interactive:
         return _widget(depth, width, activation, init)
     figure = plot_profile(depth, width, activation, STATIC_INITS)
-    return StaticExplorer(figure, f"{activation}, depth {depth}, width {width}; run the notebook "
-                                  "live (Jupyter or Colab) to move the sliders")
+    return StaticExplorer(
+        figure,
+        f"{activation}, depth {depth}, width {width}; run the notebook "
+        "live (Jupyter or Colab) to move the sliders",
+    )

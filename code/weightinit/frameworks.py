@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import scratch
+from .validation import check_real
 
 __all__ = ["FRAMEWORKS", "FrameworkDefault", "DEFAULTS", "find", "defaults_table"]
 
@@ -70,18 +71,13 @@ class FrameworkDefault:
         if self.mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {self.mode!r}")
         if self.distribution not in _DISTRIBUTIONS:
-            raise ValueError(
-                f"distribution must be one of {_DISTRIBUTIONS}, got {self.distribution!r}"
-            )
-        if not (isinstance(self.scale, int | float) and math.isfinite(self.scale)
-                and self.scale > 0):
-            raise ValueError(f"scale must be a positive number, got {self.scale!r}")
+            raise ValueError(f"distribution must be one of {_DISTRIBUTIONS}, got {self.distribution!r}")
+        check_real("scale", self.scale, minimum=0.0, strict=True)
 
     def fan(self, shape: tuple[int, ...]) -> float:
         """The fan this rule divides by, for a weight of ``shape`` (torch's layout)."""
         fan_in, fan_out = scratch.compute_fans(shape)
-        return {"fan_in": fan_in, "fan_out": fan_out,
-                "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        return {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
 
     def std(self, shape: tuple[int, ...]) -> float:
         r"""The standard deviation of the weights, :math:`\sqrt{\text{scale} / n}`."""
@@ -103,14 +99,16 @@ class FrameworkDefault:
 
     def sample(self, shape: tuple[int, ...], rng: scratch.RngLike = None) -> np.ndarray:
         """Draw a weight of ``shape`` with :func:`weightinit.scratch.variance_scaling`."""
-        return scratch.variance_scaling(shape, scale=self.scale, mode=self.mode,
-                                        distribution=self.distribution, rng=rng)
+        return scratch.variance_scaling(
+            shape, scale=self.scale, mode=self.mode, distribution=self.distribution, rng=rng
+        )
 
     def call(self) -> str:
         """The :func:`weightinit.scratch.variance_scaling` call this row stands for."""
         scale = "1/3" if math.isclose(self.scale, 1 / 3) else repr(float(self.scale))
-        return (f"variance_scaling(shape, scale={scale}, mode={self.mode!r}, "
-                f"distribution={self.distribution!r})")
+        return (
+            f"variance_scaling(shape, scale={scale}, mode={self.mode!r}, distribution={self.distribution!r})"
+        )
 
 
 _TORCH_INIT = "https://docs.pytorch.org/docs/stable/nn.init.html"
@@ -122,34 +120,73 @@ _KERAS_INIT = "https://keras.io/api/layers/initializers/"
 #: bound is :math:`\sqrt{1/3} \sqrt{3 / \text{fan\_in}} = 1 / \sqrt{\text{fan\_in}}`
 #: and its variance :math:`1 / (3\,\text{fan\_in})`.
 DEFAULTS: tuple[FrameworkDefault, ...] = (
-    FrameworkDefault("PyTorch", "kaiming_uniform_(w, a=math.sqrt(5))",
-                     "nn.Linear, nn.Conv1d/2d/3d weights", 1 / 3, "fan_in", "uniform",
-                     "https://docs.pytorch.org/docs/stable/generated/torch.nn.Linear.html"),
+    FrameworkDefault(
+        "PyTorch",
+        "kaiming_uniform_(w, a=math.sqrt(5))",
+        "nn.Linear, nn.Conv1d/2d/3d weights",
+        1 / 3,
+        "fan_in",
+        "uniform",
+        "https://docs.pytorch.org/docs/stable/generated/torch.nn.Linear.html",
+    ),
     FrameworkDefault("PyTorch", "xavier_uniform_", "", 1.0, "fan_avg", "uniform", _TORCH_INIT),
     FrameworkDefault("PyTorch", "xavier_normal_", "", 1.0, "fan_avg", "normal", _TORCH_INIT),
-    FrameworkDefault("PyTorch", "kaiming_uniform_(w, nonlinearity='relu')", "", 2.0,
-                     "fan_in", "uniform", _TORCH_INIT),
-    FrameworkDefault("PyTorch", "kaiming_normal_(w, nonlinearity='relu')", "", 2.0,
-                     "fan_in", "normal", _TORCH_INIT),
-    FrameworkDefault("Keras", "glorot_uniform", "Dense, Conv2D, LSTM kernels", 1.0,
-                     "fan_avg", "uniform", "https://keras.io/api/layers/core_layers/dense/"),
-    FrameworkDefault("Keras", "glorot_normal", "", 1.0, "fan_avg", "truncated_normal",
-                     _KERAS_INIT),
+    FrameworkDefault(
+        "PyTorch", "kaiming_uniform_(w, nonlinearity='relu')", "", 2.0, "fan_in", "uniform", _TORCH_INIT
+    ),
+    FrameworkDefault(
+        "PyTorch", "kaiming_normal_(w, nonlinearity='relu')", "", 2.0, "fan_in", "normal", _TORCH_INIT
+    ),
+    FrameworkDefault(
+        "Keras",
+        "glorot_uniform",
+        "Dense, Conv2D, LSTM kernels",
+        1.0,
+        "fan_avg",
+        "uniform",
+        "https://keras.io/api/layers/core_layers/dense/",
+    ),
+    FrameworkDefault("Keras", "glorot_normal", "", 1.0, "fan_avg", "truncated_normal", _KERAS_INIT),
     FrameworkDefault("Keras", "he_normal", "", 2.0, "fan_in", "truncated_normal", _KERAS_INIT),
     FrameworkDefault("Keras", "he_uniform", "", 2.0, "fan_in", "uniform", _KERAS_INIT),
-    FrameworkDefault("Keras", "lecun_normal", "", 1.0, "fan_in", "truncated_normal",
-                     _KERAS_INIT),
-    FrameworkDefault("Keras", "VarianceScaling()", "", 1.0, "fan_in", "truncated_normal",
-                     _KERAS_INIT),
-    FrameworkDefault("JAX", "jax.nn.initializers.glorot_uniform", "", 1.0, "fan_avg",
-                     "uniform", _JAX.format("glorot_uniform")),
-    FrameworkDefault("JAX", "jax.nn.initializers.he_normal", "", 2.0, "fan_in",
-                     "truncated_normal", _JAX.format("kaiming_normal")),
-    FrameworkDefault("JAX", "jax.nn.initializers.lecun_normal", "", 1.0, "fan_in",
-                     "truncated_normal", _JAX.format("lecun_normal")),
-    FrameworkDefault("Flax", "lecun_normal", "flax.linen.Dense, flax.linen.Conv kernels",
-                     1.0, "fan_in", "truncated_normal",
-                     "https://github.com/google/flax/blob/main/flax/linen/linear.py"),
+    FrameworkDefault("Keras", "lecun_normal", "", 1.0, "fan_in", "truncated_normal", _KERAS_INIT),
+    FrameworkDefault("Keras", "VarianceScaling()", "", 1.0, "fan_in", "truncated_normal", _KERAS_INIT),
+    FrameworkDefault(
+        "JAX",
+        "jax.nn.initializers.glorot_uniform",
+        "",
+        1.0,
+        "fan_avg",
+        "uniform",
+        _JAX.format("glorot_uniform"),
+    ),
+    FrameworkDefault(
+        "JAX",
+        "jax.nn.initializers.he_normal",
+        "",
+        2.0,
+        "fan_in",
+        "truncated_normal",
+        _JAX.format("kaiming_normal"),
+    ),
+    FrameworkDefault(
+        "JAX",
+        "jax.nn.initializers.lecun_normal",
+        "",
+        1.0,
+        "fan_in",
+        "truncated_normal",
+        _JAX.format("lecun_normal"),
+    ),
+    FrameworkDefault(
+        "Flax",
+        "lecun_normal",
+        "flax.linen.Dense, flax.linen.Conv kernels",
+        1.0,
+        "fan_in",
+        "truncated_normal",
+        "https://github.com/google/flax/blob/main/flax/linen/linear.py",
+    ),
 )
 
 
@@ -169,8 +206,9 @@ def find(framework: str, initializer: str) -> FrameworkDefault:
     raise ValueError(f"initializer must be one of {names} for {framework}, got {initializer!r}")
 
 
-def defaults_table(framework: str | None = None,
-                   shape: tuple[int, ...] = (256, 512)) -> list[dict[str, object]]:
+def defaults_table(
+    framework: str | None = None, shape: tuple[int, ...] = (256, 512)
+) -> list[dict[str, object]]:
     r"""The rows of :data:`DEFAULTS` as dicts, with the std and bound for one ``shape``.
 
     Args:
@@ -191,9 +229,15 @@ def defaults_table(framework: str | None = None,
         raise ValueError(f"framework must be None or one of {FRAMEWORKS}, got {framework!r}")
     scratch.compute_fans(shape)  # validates the shape
     return [
-        {"framework": row.framework, "initializer": row.initializer, "used_by": row.used_by,
-         "call": row.call(), "std": row.std(shape), "bound": row.bound(shape),
-         "source": row.source}
+        {
+            "framework": row.framework,
+            "initializer": row.initializer,
+            "used_by": row.used_by,
+            "call": row.call(),
+            "std": row.std(shape),
+            "bound": row.bound(shape),
+            "source": row.source,
+        }
         for row in DEFAULTS
         if framework is None or row.framework == framework
     ]

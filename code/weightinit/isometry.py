@@ -22,14 +22,13 @@ vector is rotated and nothing is mixed or lost.
 - :func:`tanh_critical_point`: weight and bias std that put a tanh network at criticality.
 - :func:`delta_orthogonal` (NumPy), :func:`delta_orthogonal_` (torch, in place).
 - :func:`deep_cnn`: a plain very deep CNN (no pooling, no head) for these experiments.
-- :func:`check_delta_orthogonal`: feedback on a learner's own delta-orthogonal rule.
+- :func:`weightinit.checks.check_delta_orthogonal`: feedback on a learner's own delta-orthogonal rule.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-import numbers
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -37,6 +36,7 @@ import torch
 from torch import nn
 
 from . import scratch
+from .validation import check_choice, check_int, check_real
 
 __all__ = [
     "input_output_jacobian",
@@ -45,7 +45,6 @@ __all__ = [
     "delta_orthogonal",
     "delta_orthogonal_",
     "deep_cnn",
-    "check_delta_orthogonal",
 ]
 
 
@@ -204,11 +203,9 @@ def tanh_critical_point(q_star: float) -> tuple[float, float]:
         >>> [round(v, 3) for v in tanh_critical_point(1.0)]
         [1.467, 0.389]
     """
-    if isinstance(q_star, bool) or not isinstance(q_star, numbers.Real):
-        raise ValueError(f"q_star must be a positive number, got {q_star!r}")
-    if not (math.isfinite(q_star) and 0 < q_star <= 1e4):
-        raise ValueError(f"q_star must be a positive number at most 1e4, got {q_star!r}")
-    q_star = float(q_star)
+    q_star = check_real("q_star", q_star, minimum=0.0, maximum=1e4)
+    if q_star == 0:
+        raise ValueError(f"q_star must be a finite number in (0.0, 10000.0], got {q_star!r}")
     weight_var = 1.0 / _gaussian_mean(lambda h: (1.0 - np.tanh(h) ** 2) ** 2, q_star)
     # q* - E[tanh^2] / E[tanh'^2] >= 0 for every q* > 0: the critical line spans all q*.
     bias_var = max(q_star - weight_var * _gaussian_mean(lambda h: np.tanh(h) ** 2, q_star), 0.0)
@@ -222,8 +219,8 @@ def _delta_shape(shape: Sequence[int]) -> tuple[int, ...]:
     if isinstance(shape, (int, np.integer)) or not isinstance(shape, (tuple, list, torch.Size)):
         raise ValueError(f"shape must be a tuple (out_channels, in_channels, *kernel), got {shape!r}")
     dims = tuple(shape)
-    if any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0 for d in dims):
-        raise ValueError(f"shape must contain non-negative ints, got {shape!r}")
+    for d in dims:
+        check_int("every dimension of shape", d, minimum=0)
     if not 3 <= len(dims) <= 5:
         raise ValueError(
             "shape must have 3, 4 or 5 dimensions (out_channels, in_channels, *kernel) "
@@ -278,8 +275,7 @@ def delta_orthogonal(shape: Sequence[int], gain: float = 1.0, rng: scratch.RngLi
         (8, 8)
     """
     dims = _delta_shape(shape)
-    if isinstance(gain, bool) or not isinstance(gain, numbers.Real) or not math.isfinite(gain):
-        raise ValueError(f"gain must be a finite number, got {gain!r}")
+    gain = check_real("gain", gain)
     generator = scratch.as_rng(rng)
     kernel = np.zeros(dims, dtype=np.float32)
     if kernel.size == 0:
@@ -321,8 +317,7 @@ def delta_orthogonal_(
     if not isinstance(tensor, torch.Tensor):
         raise ValueError(f"tensor must be a torch.Tensor, got {type(tensor).__name__}")
     dims = _delta_shape(tuple(tensor.shape))
-    if isinstance(gain, bool) or not isinstance(gain, numbers.Real) or not math.isfinite(gain):
-        raise ValueError(f"gain must be a finite number, got {gain!r}")
+    gain = check_real("gain", gain)
     if generator is not None and not isinstance(generator, torch.Generator):
         raise ValueError(f"generator must be a torch.Generator or None, got {generator!r}")
     with torch.no_grad():
@@ -374,145 +369,24 @@ def deep_cnn(
     """
     from .models import make_activation
 
-    for name, value in (("depth", depth), ("channels", channels)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if in_channels is None:
-        in_channels = channels
-    if isinstance(in_channels, bool) or not isinstance(in_channels, (int, np.integer)) or in_channels < 1:
-        raise ValueError(f"in_channels must be a positive integer or None, got {in_channels!r}")
-    if (
-        isinstance(kernel_size, bool)
-        or not isinstance(kernel_size, (int, np.integer))
-        or kernel_size < 1
-        or kernel_size % 2 == 0
-    ):
+    depth, channels = check_int("depth", depth), check_int("channels", channels)
+    in_channels = channels if in_channels is None else check_int("in_channels", in_channels)
+    if check_int("kernel_size", kernel_size) % 2 == 0:
         raise ValueError(f"kernel_size must be a positive odd integer, got {kernel_size!r}")
-    valid_modes = ("circular", "zeros", "reflect", "replicate")
-    if padding_mode not in valid_modes:
-        raise ValueError(f"padding_mode must be one of {valid_modes}, got {padding_mode!r}")
+    check_choice("padding_mode", padding_mode, ("circular", "zeros", "reflect", "replicate"))
     layers: list[nn.Module] = []
     previous = int(in_channels)
     for _ in range(depth):
         layers.append(
-            nn.Conv2d(previous, channels, kernel_size, padding=kernel_size // 2,
-                      padding_mode=padding_mode, bias=bias)
+            nn.Conv2d(
+                previous,
+                channels,
+                kernel_size,
+                padding=kernel_size // 2,
+                padding_mode=padding_mode,
+                bias=bias,
+            )
         )
         layers.append(make_activation(activation))
         previous = channels
     return nn.Sequential(*layers)
-
-
-# ----------------------------------------------------------------------- feedback
-
-
-def _run(fn: Callable[..., object], shape: tuple[int, ...], **kwargs) -> tuple[object, str | None]:
-    try:
-        return fn(shape, **kwargs), None
-    except NotImplementedError:
-        return None, "the function still raises NotImplementedError: fill it in"
-    except Exception as error:  # the learner's bug is reported, never raised
-        return None, f"fn{shape} raised {type(error).__name__}: {error}"
-
-
-def check_delta_orthogonal(fn: Callable[..., object]) -> bool:
-    r"""Check a learner's ``fn(shape, gain=1.0, rng=None) -> numpy array`` against :func:`delta_orthogonal`.
-
-    Runs ``fn`` on Conv1d, Conv2d and Conv3d shapes, with ``in < out`` and ``in = out``,
-    and requires, in order: an array of the requested shape without NaN; zeros at every
-    tap but the centre ``(k - 1) // 2``; a centre with orthonormal columns times ``gain``,
-
-    .. math::
-        W_c^\top W_c = \text{gain}^2 I_\text{in};
-
-    equal seeds giving equal arrays and different
-    seeds different ones; and a centre that is uniformly distributed (the sign fix of
-    Mezzadri 2007: the mean of its diagonal over 100 seeds is near 0). Prints ``correct``
-    or ``not yet`` with a hint, and returns True or False. Never raises on ``fn``'s mistakes.
-
-    Examples:
-        >>> def identity_centre(shape, gain=1.0, rng=None):
-        ...     w = np.zeros(shape)
-        ...     w[(slice(None), slice(None), *[(k - 1) // 2 for k in shape[2:]])] = gain * np.eye(*shape[:2])
-        ...     return w
-        >>> check_delta_orthogonal(identity_centre)  # doctest: +NORMALIZE_WHITESPACE
-        not yet: fn((16, 8, 3, 3), rng=0) and fn((16, 8, 3, 3), rng=1) are equal: draw the
-        orthogonal matrix with rng.
-        False
-        >>> check_delta_orthogonal(delta_orthogonal)
-        correct: zero but for an orthogonal centre tap, times gain, Haar-distributed, seeded.
-        True
-    """
-    if not callable(fn):
-        print(f"not yet: expected a function, got {type(fn).__name__}.")
-        return False
-    shapes = [(16, 8, 3, 3), (8, 8, 5, 5), (12, 4, 3), (6, 6, 3, 3, 3), (10, 6, 4, 4)]
-    for shape in shapes:
-        for gain in (1.0, 2.5):
-            result, error = _run(fn, shape, gain=gain, rng=0)
-            if error:
-                print(f"not yet: {error}.")
-                return False
-            if result is None:
-                print("not yet: the function returned None; return the kernel as an array.")
-                return False
-            try:
-                kernel = np.asarray(result, dtype=np.float64)
-            except (TypeError, ValueError):
-                print(f"not yet: expected a NumPy array, got {type(result).__name__}.")
-                return False
-            if kernel.shape != shape:
-                print(f"not yet: fn{shape} returned shape {kernel.shape}; the layout is "
-                      "(out_channels, in_channels, *kernel).")
-                return False
-            if not np.all(np.isfinite(kernel)):
-                print(f"not yet: fn{shape} contains NaN or inf.")
-                return False
-            index = (slice(None), slice(None), *_centre(shape))
-            centre = kernel[index].copy()
-            kernel[index] = 0.0
-            if np.any(kernel != 0):
-                print(f"not yet: fn{shape} has nonzero taps outside the centre "
-                      f"{_centre(shape)}; only the centre tap (k - 1) // 2 may be nonzero.")
-                return False
-            gram = centre.T @ centre
-            if not np.allclose(gram, gain**2 * np.eye(shape[1]), atol=1e-4 * max(1.0, gain**2)):
-                if np.allclose(gram, np.eye(shape[1]), atol=1e-4):
-                    hint = "multiply the orthogonal matrix by gain."
-                else:
-                    hint = ("the centre's columns must be orthonormal (times gain): use the Q of "
-                            "a QR factorization of a Gaussian (out, in) matrix.")
-                print(f"not yet: with gain={gain}, fn{shape}'s centre W_c has W_c.T @ W_c "
-                      f"!= gain**2 * I; {hint}")
-                return False
-    shape = shapes[0]
-    first, error_first = _run(fn, shape, rng=0)
-    again, error_again = _run(fn, shape, rng=0)
-    other, error_other = _run(fn, shape, rng=1)
-    error = error_first or error_again or error_other
-    if error:
-        print(f"not yet: {error}.")
-        return False
-    if not np.array_equal(np.asarray(first), np.asarray(again)):
-        print(f"not yet: fn({shape}, rng=0) gives a different array each call: build the "
-              "generator from rng (np.random.default_rng(rng)).")
-        return False
-    if np.array_equal(np.asarray(first), np.asarray(other)):
-        print(f"not yet: fn({shape}, rng=0) and fn({shape}, rng=1) are equal: draw the "
-              "orthogonal matrix with rng.")
-        return False
-    diagonals = []
-    for seed in range(100):
-        result, error = _run(fn, (8, 8, 3, 3), rng=seed)
-        if error:
-            print(f"not yet: {error}.")
-            return False
-        diagonals.append(np.diagonal(np.asarray(result, dtype=np.float64)[:, :, 1, 1]))
-    mean_diagonal = float(np.mean(diagonals))
-    if abs(mean_diagonal) > 0.1:
-        print(f"not yet: the centre's diagonal averages {mean_diagonal:.2f} over 100 seeds "
-              "(0 for a uniformly distributed orthogonal matrix): multiply Q's columns by "
-              "the signs of R's diagonal (Mezzadri 2007).")
-        return False
-    print("correct: zero but for an orthogonal centre tap, times gain, Haar-distributed, seeded.")
-    return True

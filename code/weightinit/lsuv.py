@@ -19,23 +19,24 @@ With zero biases the output is linear in :math:`W_l`, so one rescaling lands on 
 make it take a few more. Each layer is fixed before the next one is measured, so every
 layer sees the already normalized outputs of the layers below it, whatever the activation.
 
-:func:`check_lsuv` gives feedback on a learner's own NumPy version.
+:func:`weightinit.checks.check_lsuv` gives feedback on a learner's own NumPy version.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["LAYER_TYPES", "LSUVResult", "lsuv_init_", "output_variances", "check_lsuv"]
+from weightinit.torch_helpers import WEIGHT_LAYERS, forward_hooks
+from weightinit.validation import check_int, check_real
+
+__all__ = ["LAYER_TYPES", "LSUVResult", "lsuv_init_", "output_variances"]
 
 #: The layers LSUV rescales.
-LAYER_TYPES = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
+LAYER_TYPES = WEIGHT_LAYERS
 
 
 @dataclass
@@ -78,7 +79,6 @@ def _layers_in_order(model: nn.Module, inputs: torch.Tensor) -> list[tuple[str, 
     """The Linear/Conv layers that run on ``inputs``, in the order they first run."""
     order: list[tuple[str, nn.Module]] = []
     seen: set[int] = set()
-    handles = []
 
     def remember(name: str):
         def hook(module, args, output):
@@ -88,14 +88,11 @@ def _layers_in_order(model: nn.Module, inputs: torch.Tensor) -> list[tuple[str, 
 
         return hook
 
-    for name, module in model.named_modules():
-        if isinstance(module, LAYER_TYPES):
-            handles.append(module.register_forward_hook(remember(name)))
-    try:
+    hooks = [
+        (module, remember(name)) for name, module in model.named_modules() if isinstance(module, LAYER_TYPES)
+    ]
+    with forward_hooks(hooks):
         model(inputs)
-    finally:
-        for handle in handles:
-            handle.remove()
     return order
 
 
@@ -107,13 +104,11 @@ def _output_variance(model: nn.Module, layer: nn.Module, inputs: torch.Tensor) -
         captured.append(output)
         raise _StopForward
 
-    handle = layer.register_forward_hook(hook)
-    try:
-        model(inputs)
-    except _StopForward:
-        pass
-    finally:
-        handle.remove()
+    with forward_hooks([(layer, hook)]):
+        try:
+            model(inputs)
+        except _StopForward:
+            pass
     return captured[0].double().var().item()
 
 
@@ -145,22 +140,15 @@ def output_variances(model: nn.Module, inputs: torch.Tensor) -> list[float]:
     inputs = _check_inputs(inputs)
     captured: dict[int, torch.Tensor] = {}
     order: list[int] = []
-    handles = []
 
     def hook(module, args, output):
         if id(module) not in captured:
             captured[id(module)] = output.detach()
             order.append(id(module))
 
-    for module in model.modules():
-        if isinstance(module, LAYER_TYPES):
-            handles.append(module.register_forward_hook(hook))
-    try:
+    with forward_hooks((module, hook) for module in model.modules() if isinstance(module, LAYER_TYPES)):
         with torch.no_grad():
             model(inputs)
-    finally:
-        for handle in handles:
-            handle.remove()
     if not order:
         raise ValueError("model has no Linear or Conv layer that runs on inputs")
     return [captured[key].double().var().item() for key in order]
@@ -220,10 +208,8 @@ def lsuv_init_(
     """
     model = _check_model(model)
     inputs = _check_inputs(inputs)
-    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0.0 < tol < 1.0:
-        raise ValueError(f"tol must be a number in (0, 1), got {tol!r}")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
+    tol = check_real("tol", tol, minimum=0.0, maximum=1.0, strict=True)
+    max_iter = check_int("max_iter", max_iter)
     if generator is not None and not isinstance(generator, torch.Generator):
         raise ValueError(f"generator must be a torch.Generator or None, got {generator!r}")
 
@@ -262,108 +248,3 @@ def lsuv_init_(
         for module, training in was_training.items():
             module.training = training
     return result
-
-
-# ----------------------------------------------------------------------- feedback
-
-_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "tanh": np.tanh,
-    "relu": lambda z: np.maximum(z, 0.0),
-    "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0.0))),
-}
-
-
-def _numpy_preactivation_variances(
-    weights: Sequence[np.ndarray], inputs: np.ndarray, activation: str
-) -> list[float]:
-    f = _ACTIVATIONS[activation]
-    x, variances = inputs, []
-    for w in weights:
-        z = x @ np.asarray(w, dtype=np.float64).T
-        variances.append(float(z.var()))
-        x = f(z)
-    return variances
-
-
-def check_lsuv(fn: Callable[..., object], tol: float = 0.1) -> bool:
-    r"""Check a learner's NumPy LSUV, ``fn(weights, inputs, activation, tol) -> new weights``.
-
-    ``weights`` is a list of matrices in PyTorch's layout ``(fan_out, fan_in)`` (used as
-    ``x @ w.T``), ``inputs`` a batch ``(batch, fan_in)``, ``activation`` one of ``"tanh"``,
-    ``"relu"``, ``"elu"``; there are no biases. The check runs ``fn`` on three deep networks
-    whose layers are badly scaled, and requires that it returns a list of arrays of the
-    same shapes, that every layer's pre-activation variance on the batch is within ``tol``
-    of 1,
-
-    .. math::
-        \bigl|\operatorname{Var}(x_{l-1} W_l^\top) - 1\bigr| < \text{tol}
-        \quad \text{for every layer } l,
-
-    that each new weight is a positive multiple of the old one (LSUV only rescales),
-    and that the weights given to ``fn`` are left unchanged. Prints ``correct`` or
-    ``not yet`` with a hint, and returns True or False. Never raises on ``fn``'s mistakes.
-
-    Examples:
-        >>> def rescale_all_by_the_input_variance(weights, inputs, activation, tol=0.1):
-        ...     return [w / np.sqrt(inputs.var()) for w in weights]
-        >>> check_lsuv(rescale_all_by_the_input_variance)  # doctest: +NORMALIZE_WHITESPACE
-        not yet: with activation='tanh', layer 1 has output variance 4.88 (|v - 1| must be
-        < 0.1). Rescale each layer by the variance of its own output, measured after the
-        layers before it are fixed.
-        False
-    """
-    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0.0 < tol < 1.0:
-        raise ValueError(f"tol must be a number in (0, 1), got {tol!r}")
-    if not callable(fn):
-        print(f"not yet: expected a function, got {type(fn).__name__}.")
-        return False
-    rng = np.random.default_rng(12345)
-    cases = [("tanh", 12, 64, 2.2), ("relu", 15, 48, 0.6), ("elu", 10, 32, 1.7)]
-    for activation, depth, width, std in cases:
-        inputs = rng.standard_normal((512, width))
-        weights = [rng.normal(0.0, std / math.sqrt(width), size=(width, width)) for _ in range(depth)]
-        originals = [w.copy() for w in weights]
-        try:
-            new = fn(weights, inputs, activation, tol)
-        except NotImplementedError:
-            print("not yet: the function still raises NotImplementedError: fill it in.")
-            return False
-        except Exception as error:  # the learner's bug is reported, never raised
-            print(f"not yet: the function raised {type(error).__name__}: {error}.")
-            return False
-        if new is None:
-            print("not yet: the function returned None; return the list of rescaled weights.")
-            return False
-        try:
-            new = [np.asarray(w, dtype=np.float64) for w in new]
-        except (TypeError, ValueError):
-            print(f"not yet: expected a list of arrays, got {type(new).__name__}.")
-            return False
-        if len(new) != depth or any(w.shape != o.shape for w, o in zip(new, originals, strict=False)):
-            print(f"not yet: expected {depth} arrays of shape {originals[0].shape}, got "
-                  f"{[w.shape for w in new]}.")
-            return False
-        if any(not np.array_equal(w, o) for w, o in zip(weights, originals, strict=True)):
-            print("not yet: the weights passed in were changed in place; return new arrays "
-                  "(w = w / s, not w /= s).")
-            return False
-        if not all(np.all(np.isfinite(w)) for w in new):
-            print(f"not yet: with activation={activation!r}, some weights are NaN or inf.")
-            return False
-        for index, (w, o) in enumerate(zip(new, originals, strict=True), start=1):
-            scale = float(np.sum(w * o) / np.sum(o * o))
-            if not scale > 0 or not np.allclose(w, scale * o, rtol=1e-5, atol=1e-12):
-                print(f"not yet: layer {index}'s new weight is not a positive multiple of the "
-                      "old one: LSUV only rescales each weight matrix.")
-                return False
-        variances = _numpy_preactivation_variances(new, inputs, activation)
-        for index, variance in enumerate(variances, start=1):
-            if not abs(variance - 1.0) < tol:
-                print(f"not yet: with activation={activation!r}, layer {index} has output "
-                      f"variance {variance:.3g} (|v - 1| must be < {tol:g}). Rescale each layer "
-                      "by the variance of its own output, measured after the layers before it "
-                      "are fixed.")
-                return False
-    print(f"correct: every layer's output variance is within {tol:g} of 1 "
-          f"({len(cases)} networks: tanh, relu, elu), by rescaling alone.")
-    return True

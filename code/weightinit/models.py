@@ -8,6 +8,9 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from weightinit.torch_helpers import WEIGHT_LAYERS
+from weightinit.validation import check_int
+
 __all__ = ["ACTIVATIONS", "make_activation", "mlp", "small_cnn", "init_weights_", "count_parameters"]
 
 #: Activation names accepted by :func:`mlp` and :func:`small_cnn`.
@@ -63,7 +66,7 @@ def init_weights_(model: nn.Module, init: Init, generator: torch.Generator | Non
         from .torch_init import apply_weight_init
 
         return apply_weight_init(model, method=init, generator=generator)
-    layers = [m for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d))]
+    layers = [m for m in model.modules() if isinstance(m, WEIGHT_LAYERS)]
     with torch.no_grad():
         for layer in layers:
             if isinstance(init, bool) or not (isinstance(init, (int, float)) or callable(init)):
@@ -110,9 +113,7 @@ def mlp(
         >>> [m.__class__.__name__ for m in net]
         ['Linear', 'ReLU', 'Linear', 'ReLU', 'Linear', 'ReLU']
     """
-    for name, value in (("depth", depth), ("width", width)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    depth, width = check_int("depth", depth), check_int("width", width)
     sizes = [in_features or width] + [width] * (depth - 1) + [out_features or width]
     layers: list[nn.Module] = []
     for i in range(depth):
@@ -138,8 +139,9 @@ def small_cnn(
         >>> net(torch.zeros(5, 1, 8, 8)).shape
         torch.Size([5, 10])
     """
-    if not channels or any(isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in channels):
+    if not channels:
         raise ValueError(f"channels must be a non-empty tuple of positive integers, got {channels!r}")
+    channels = tuple(check_int("every entry of channels", c) for c in channels)
     layers: list[nn.Module] = []
     previous = in_channels
     for c in channels:

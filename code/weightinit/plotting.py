@@ -7,6 +7,7 @@ return their ``Axes`` so a chapter can add a line or an annotation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -54,6 +55,13 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
     return ax
 
 
+def _plot_by_label(ax: Any, series: Mapping[str, Any], **style: Any) -> None:
+    """One line per label, against 1, 2, ... (layers or epochs)."""
+    for label, values in series.items():
+        values = np.asarray(values, dtype=float)
+        ax.plot(np.arange(1, len(values) + 1), values, label=label, **style)
+
+
 def plot_std_vs_depth(
     stds: Mapping[str, Sequence[float]],
     *,
@@ -82,9 +90,7 @@ def plot_std_vs_depth(
     if not isinstance(stds, Mapping) or not stds:
         raise ValueError(f"stds must be a non-empty mapping label -> values, got {stds!r}")
     ax = _axes(ax)
-    for label, values in stds.items():
-        values = np.asarray(values, dtype=float)
-        ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=label)
+    _plot_by_label(ax, stds, marker="o", markersize=3)
     if reference is not None:
         ax.axhline(reference, color="grey", linestyle="--", linewidth=1)
     if logy:
@@ -168,9 +174,7 @@ def plot_losses(
     if not isinstance(histories, Mapping) or not histories:
         raise ValueError(f"histories must be a non-empty mapping label -> losses, got {histories!r}")
     ax = _axes(ax)
-    for label, losses in histories.items():
-        losses = np.asarray(losses, dtype=float)
-        ax.plot(np.arange(1, len(losses) + 1), losses, label=label)
+    _plot_by_label(ax, histories)
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)

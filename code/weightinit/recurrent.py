@@ -31,13 +31,15 @@ import torch
 from torch import nn
 
 from . import scratch
+from .activations import activation_and_derivative
 from .data import adding_problem
 from .session import progress
 from .torch_init import init_lstm_
+from .validation import check_choice, check_int, check_real, check_seed
 
 __all__ = [
     "RECURRENT_INITS",
-    "NONLINEARITIES",
+    "RNN_NONLINEARITIES",
     "ADDING_BASELINE_MSE",
     "recurrent_weight",
     "jacobian_norms",
@@ -51,36 +53,19 @@ __all__ = [
 RECURRENT_INITS: tuple[str, ...] = ("gaussian", "pytorch_default", "orthogonal", "identity")
 
 #: Nonlinearities :func:`jacobian_norms` knows the derivative of.
-NONLINEARITIES: tuple[str, ...] = ("tanh", "relu", "linear")
+RNN_NONLINEARITIES: tuple[str, ...] = ("tanh", "relu", "linear")
 
 #: Mean squared error of always predicting 1 on the adding problem: the target is the sum
 #: of two independent U(0, 1) numbers, with mean 1 and variance 2 / 12.
 ADDING_BASELINE_MSE = 1.0 / 6.0
 
 
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _seed(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {value!r}")
-    return int(value)
-
-
-def _check_choice(name: str, value: object, valid: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in valid:
-        raise ValueError(f"{name} must be one of {valid}, got {value!r}")
-    return value
-
-
 # ------------------------------------------------------------- NumPy: W_hh and Jacobians
 
 
-def recurrent_weight(init: str, hidden_size: int, *, std: float | None = None,
-                     rng: scratch.RngLike = None) -> np.ndarray:
+def recurrent_weight(
+    init: str, hidden_size: int, *, std: float | None = None, rng: scratch.RngLike = None
+) -> np.ndarray:
     r"""Draw a ``(hidden_size, hidden_size)`` hidden-to-hidden matrix by ``init``.
 
     ======================  ==================================================================
@@ -117,8 +102,8 @@ def recurrent_weight(init: str, hidden_size: int, *, std: float | None = None,
         >>> round(float(w.var()) * 3 * 400, 2)   # Var(w) = 1 / (3 H)
         1.0
     """
-    _check_choice("init", init, RECURRENT_INITS)
-    hidden_size = _positive_int("hidden_size", hidden_size)
+    check_choice("init", init, RECURRENT_INITS)
+    hidden_size = check_int("hidden_size", hidden_size)
     shape = (hidden_size, hidden_size)
     if std is not None and init != "gaussian":
         raise ValueError(f"std is only used with init='gaussian', got init={init!r}")
@@ -133,20 +118,14 @@ def recurrent_weight(init: str, hidden_size: int, *, std: float | None = None,
     return scratch.eye(shape)
 
 
-def _derivative(nonlinearity: str, preactivation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The activation and its derivative at ``preactivation``."""
-    if nonlinearity == "tanh":
-        hidden = np.tanh(preactivation)
-        return hidden, 1.0 - hidden**2
-    if nonlinearity == "relu":
-        # torch's convention: relu'(0) = 0
-        return np.maximum(preactivation, 0.0), (preactivation > 0).astype(float)
-    return preactivation, np.ones_like(preactivation)
-
-
-def jacobian_norms(w_hh: np.ndarray, num_steps: int, nonlinearity: str = "tanh", *,
-                   drive: np.ndarray | None = None,
-                   initial_state: np.ndarray | None = None) -> np.ndarray:
+def jacobian_norms(
+    w_hh: np.ndarray,
+    num_steps: int,
+    nonlinearity: str = "tanh",
+    *,
+    drive: np.ndarray | None = None,
+    initial_state: np.ndarray | None = None,
+) -> np.ndarray:
     r"""Spectral norm of :math:`\partial h_t / \partial h_0` for :math:`t = 1, \dots, T`.
 
     Runs the recurrence :math:`h_t = f(W h_{t-1} + u_t)` from ``initial_state`` (zeros by
@@ -186,8 +165,8 @@ def jacobian_norms(w_hh: np.ndarray, num_steps: int, nonlinearity: str = "tanh",
         >>> float(jacobian_norms(0.5 * np.eye(4), 10, "linear")[-1]) == 0.5**10
         True
     """
-    _check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
-    num_steps = _positive_int("num_steps", num_steps)
+    check_choice("nonlinearity", nonlinearity, RNN_NONLINEARITIES)
+    num_steps = check_int("num_steps", num_steps)
     w = np.asarray(w_hh, dtype=np.float64)
     if w.ndim != 2 or w.shape[0] != w.shape[1] or w.shape[0] == 0:
         raise ValueError(f"w_hh must be a non-empty square matrix, got shape {w.shape}")
@@ -197,8 +176,7 @@ def jacobian_norms(w_hh: np.ndarray, num_steps: int, nonlinearity: str = "tanh",
     drive = np.asarray(drive, dtype=np.float64)
     if drive.shape != (num_steps, hidden_size):
         raise ValueError(
-            f"drive must have shape (num_steps, H) = {(num_steps, hidden_size)}, "
-            f"got {drive.shape}"
+            f"drive must have shape (num_steps, H) = {(num_steps, hidden_size)}, got {drive.shape}"
         )
     if initial_state is None:
         initial_state = np.zeros(hidden_size)
@@ -210,7 +188,7 @@ def jacobian_norms(w_hh: np.ndarray, num_steps: int, nonlinearity: str = "tanh",
     log_scale = 0.0  # J_t = exp(log_scale) * jacobian
     norms = np.zeros(num_steps)
     for step in range(num_steps):
-        hidden, slope = _derivative(nonlinearity, w @ hidden + drive[step])
+        hidden, slope = activation_and_derivative(nonlinearity, w @ hidden + drive[step])
         jacobian = slope[:, None] * (w @ jacobian)
         size = np.linalg.norm(jacobian)
         if size == 0.0:
@@ -240,9 +218,9 @@ class RNNRegressor(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh") -> None:
         super().__init__()
-        _positive_int("input_size", input_size)
-        _positive_int("hidden_size", hidden_size)
-        _check_choice("nonlinearity", nonlinearity, ("tanh", "relu"))
+        check_int("input_size", input_size)
+        check_int("hidden_size", hidden_size)
+        check_choice("nonlinearity", nonlinearity, ("tanh", "relu"))
         self.rnn = nn.RNN(input_size, hidden_size, nonlinearity=nonlinearity, batch_first=True)
         self.head = nn.Linear(hidden_size, 1)
 
@@ -252,8 +230,7 @@ class RNNRegressor(nn.Module):
         return self.head(outputs[:, -1])
 
 
-def rnn_regressor(init: str, hidden_size: int = 32, *, input_size: int = 2,
-                  seed: int = 0) -> RNNRegressor:
+def rnn_regressor(init: str, hidden_size: int = 32, *, input_size: int = 2, seed: int = 0) -> RNNRegressor:
     r"""An :class:`RNNRegressor` whose hidden-to-hidden weight is initialized by ``init``.
 
     Everything else keeps PyTorch's default, :math:`\mathcal{U}(-1/\sqrt{H}, 1/\sqrt{H})`,
@@ -274,8 +251,8 @@ def rnn_regressor(init: str, hidden_size: int = 32, *, input_size: int = 2,
         >>> model.rnn.nonlinearity, bool(torch.equal(model.rnn.weight_hh_l0, torch.eye(16)))
         ('relu', True)
     """
-    _check_choice("init", init, RECURRENT_INITS)
-    seed = _seed(seed)
+    check_choice("init", init, RECURRENT_INITS)
+    seed = check_seed("seed", seed)
     nonlinearity = "relu" if init == "identity" else "tanh"
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -293,9 +270,17 @@ def rnn_regressor(init: str, hidden_size: int = 32, *, input_size: int = 2,
     return model
 
 
-def train_adding(model: nn.Module, *, seq_len: int = 10, steps: int = 300,
-                 batch_size: int = 64, lr: float = 0.01, max_grad_norm: float = 1.0,
-                 seed: int = 0, desc: str | None = None) -> np.ndarray:
+def train_adding(
+    model: nn.Module,
+    *,
+    seq_len: int = 10,
+    lr: float = 0.01,
+    steps: int = 300,
+    desc: str | None = None,
+    max_grad_norm: float = 1.0,
+    batch_size: int = 64,
+    seed: int = 0,
+) -> np.ndarray:
     r"""Train ``model`` on the adding problem with Adam; return the loss of every step.
 
     Each step draws a fresh batch of :func:`weightinit.data.adding_problem` sequences
@@ -323,14 +308,14 @@ def train_adding(model: nn.Module, *, seq_len: int = 10, steps: int = 300,
         >>> len(losses), bool(losses[-20:].mean() < losses[:20].mean())
         (60, True)
     """
-    seq_len = _positive_int("seq_len", seq_len)
-    steps = _positive_int("steps", steps)
-    batch_size = _positive_int("batch_size", batch_size)
+    seq_len = check_int("seq_len", seq_len)
+    steps = check_int("steps", steps)
+    batch_size = check_int("batch_size", batch_size)
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr!r}")
     if not max_grad_norm > 0:
         raise ValueError(f"max_grad_norm must be positive, got {max_grad_norm!r}")
-    seed = _seed(seed)
+    seed = check_seed("seed", seed)
     inputs, targets = adding_problem(steps * batch_size, seq_len, seed=seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = np.zeros(steps)
@@ -384,27 +369,35 @@ class EmbeddingLSTMClassifier(nn.Module):
         [1.0]
     """
 
-    def __init__(self, vocab_size: int, embedding_dim: int, hidden_size: int,
-                 num_classes: int, *, num_layers: int = 1, forget_bias: float = 1.0,
-                 orthogonal_recurrent: bool = True, padding_idx: int | None = None,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int,
+        hidden_size: int,
+        num_classes: int,
+        *,
+        num_layers: int = 1,
+        forget_bias: float = 1.0,
+        orthogonal_recurrent: bool = True,
+        padding_idx: int | None = None,
+        generator: torch.Generator | None = None,
+    ) -> None:
         super().__init__()
-        for name, value in (("vocab_size", vocab_size), ("embedding_dim", embedding_dim),
-                            ("hidden_size", hidden_size), ("num_classes", num_classes),
-                            ("num_layers", num_layers)):
-            _positive_int(name, value)
-        if isinstance(forget_bias, bool) or not isinstance(forget_bias, int | float) \
-                or not math.isfinite(forget_bias):
-            raise ValueError(f"forget_bias must be a finite number, got {forget_bias!r}")
+        for name, value in (
+            ("vocab_size", vocab_size),
+            ("embedding_dim", embedding_dim),
+            ("hidden_size", hidden_size),
+            ("num_classes", num_classes),
+            ("num_layers", num_layers),
+        ):
+            check_int(name, value)
+        check_real("forget_bias", forget_bias)
         if padding_idx is not None and not -vocab_size <= padding_idx < vocab_size:
-            raise ValueError(
-                f"padding_idx must be None or in [-vocab_size, vocab_size), got {padding_idx!r}"
-            )
+            raise ValueError(f"padding_idx must be None or in [-vocab_size, vocab_size), got {padding_idx!r}")
         self.forget_bias = float(forget_bias)
         self.orthogonal_recurrent = bool(orthogonal_recurrent)
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
-        self.lstm = nn.LSTM(embedding_dim, hidden_size, num_layers=num_layers,
-                            batch_first=True)
+        self.lstm = nn.LSTM(embedding_dim, hidden_size, num_layers=num_layers, batch_first=True)
         self.head = nn.Linear(hidden_size, num_classes)
         self.reset_parameters(generator)
 

@@ -52,6 +52,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from weightinit.validation import check_choice, check_real
+
 __all__ = [
     "as_rng",
     "compute_fans",
@@ -137,9 +139,7 @@ def as_rng(rng: RngLike = None) -> np.random.Generator:
         if rng < 0:
             raise ValueError(f"rng must be a non-negative int seed, got {rng!r}")
         return np.random.default_rng(int(rng))
-    raise ValueError(
-        f"rng must be a numpy.random.Generator, a non-negative int seed or None, got {rng!r}"
-    )
+    raise ValueError(f"rng must be a numpy.random.Generator, a non-negative int seed or None, got {rng!r}")
 
 
 def _as_shape(shape: ShapeLike, min_dims: int = 0) -> tuple[int, ...]:
@@ -161,26 +161,11 @@ def _as_shape(shape: ShapeLike, min_dims: int = 0) -> tuple[int, ...]:
     return tuple(int(dim) for dim in dims)
 
 
-def _as_real(name: str, value: float, *, minimum: float | None = None,
-             strict: bool = False, allow_inf: bool = False) -> float:
+def _as_real(
+    name: str, value: float, *, minimum: float | None = None, strict: bool = False, allow_inf: bool = False
+) -> float:
     """Validate a real-valued argument and return it as a float."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
-    if math.isnan(value) or (math.isinf(value) and not allow_inf):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if minimum is not None:
-        if strict and not value > minimum:
-            raise ValueError(f"{name} must be greater than {minimum}, got {value!r}")
-        if not strict and not value >= minimum:
-            raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
-    return value
-
-
-def _check_choice(name: str, value: str, valid: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in valid:
-        raise ValueError(f"{name} must be one of {valid}, got {value!r}")
-    return value
+    return check_real(name, value, minimum=minimum, strict=strict, allow_inf=allow_inf)
 
 
 def _leaky_relu_slope(value: float | None, name: str) -> float:
@@ -188,9 +173,7 @@ def _leaky_relu_slope(value: float | None, name: str) -> float:
     if value is None:
         return 0.01
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise ValueError(
-            f"{name} must be a number (the negative slope of leaky_relu), got {value!r}"
-        )
+        raise ValueError(f"{name} must be a number (the negative slope of leaky_relu), got {value!r}")
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     return float(value)
@@ -200,8 +183,7 @@ def _empty(shape: tuple[int, ...]) -> FloatArray:
     return np.empty(shape, dtype=DTYPE)
 
 
-def _uniform_symmetric(shape: tuple[int, ...], bound: float,
-                       generator: np.random.Generator) -> FloatArray:
+def _uniform_symmetric(shape: tuple[int, ...], bound: float, generator: np.random.Generator) -> FloatArray:
     """U(-bound, bound) in float32, never outside [-bound, bound]."""
     values = generator.random(shape, dtype=DTYPE)
     values *= DTYPE(2.0 * bound)
@@ -209,8 +191,7 @@ def _uniform_symmetric(shape: tuple[int, ...], bound: float,
     return values
 
 
-def _normal(shape: tuple[int, ...], mean: float, std: float,
-            generator: np.random.Generator) -> FloatArray:
+def _normal(shape: tuple[int, ...], mean: float, std: float, generator: np.random.Generator) -> FloatArray:
     values = generator.standard_normal(shape, dtype=DTYPE)
     values *= DTYPE(std)
     if mean != 0.0:
@@ -222,8 +203,9 @@ def _norm_cdf(x: float) -> float:
     return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
-def _trunc_normal(shape: tuple[int, ...], mean: float, std: float, a: float, b: float,
-                  generator: np.random.Generator) -> FloatArray:
+def _trunc_normal(
+    shape: tuple[int, ...], mean: float, std: float, a: float, b: float, generator: np.random.Generator
+) -> FloatArray:
     """N(mean, std^2) truncated to [a, b]; arguments already validated, std > 0, a < b."""
     low, high = DTYPE(a), DTYPE(b)
     mass = _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std)
@@ -329,7 +311,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         >>> calculate_gain("tanh") == 5 / 3
         True
     """
-    _check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
+    check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
     if nonlinearity in _UNIT_GAIN:
         return 1.0
     if nonlinearity == "tanh":
@@ -346,29 +328,17 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def zeros(shape: ShapeLike) -> FloatArray:
-    r"""Return an array filled with the scalar value `0`.
+    """An array of zeros of ``shape`` (a tuple or an int): ``constant(shape, 0.0)``.
 
-    Args:
-        shape: the array's shape (a tuple or an int).
-
-    Examples:
-        >>> zeros((2, 3)).tolist()
-        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    >>> zeros((2, 3)).tolist()
+    [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
     """
-    return np.zeros(_as_shape(shape), dtype=DTYPE)
+    return constant(shape, 0.0)
 
 
 def ones(shape: ShapeLike) -> FloatArray:
-    r"""Return an array filled with the scalar value `1`.
-
-    Args:
-        shape: the array's shape (a tuple or an int).
-
-    Examples:
-        >>> ones((2, 3)).tolist()
-        [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
-    """
-    return np.ones(_as_shape(shape), dtype=DTYPE)
+    """An array of ones, ``constant(shape, 1.0)``; for example ``ones(2).tolist() == [1.0, 1.0]``."""
+    return constant(shape, 1.0)
 
 
 def constant(shape: ShapeLike, val: float) -> FloatArray:
@@ -389,8 +359,7 @@ def constant(shape: ShapeLike, val: float) -> FloatArray:
 # ------------------------------------------------------------- plain distributions
 
 
-def uniform(shape: ShapeLike, a: float = 0.0, b: float = 1.0,
-            rng: RngLike = None) -> FloatArray:
+def uniform(shape: ShapeLike, a: float = 0.0, b: float = 1.0, rng: RngLike = None) -> FloatArray:
     r"""Return an array of values drawn from the uniform distribution :math:`\mathcal{U}(a, b)`.
 
     Args:
@@ -418,8 +387,7 @@ def uniform(shape: ShapeLike, a: float = 0.0, b: float = 1.0,
     return values
 
 
-def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0,
-           rng: RngLike = None) -> FloatArray:
+def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, rng: RngLike = None) -> FloatArray:
     r"""Return an array of values drawn from :math:`\mathcal{N}(\text{mean}, \text{std}^2)`.
 
     Args:
@@ -439,8 +407,14 @@ def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0,
     return _normal(dims, mean, std, as_rng(rng))
 
 
-def trunc_normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
-                 b: float = 2.0, rng: RngLike = None) -> FloatArray:
+def trunc_normal(
+    shape: ShapeLike,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    rng: RngLike = None,
+) -> FloatArray:
     r"""Return values drawn from a normal distribution truncated to :math:`[a, b]`.
 
     The values follow :math:`\mathcal{N}(\text{mean}, \text{std}^2)` conditioned on
@@ -554,8 +528,8 @@ def xavier_normal(shape: ShapeLike, gain: float = 1.0, rng: RngLike = None) -> F
 
 
 def _kaiming_std(dims: tuple[int, ...], a: float, mode: str, nonlinearity: str) -> float:
-    _check_choice("mode", mode, _KAIMING_MODES)
-    _check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
+    check_choice("mode", mode, _KAIMING_MODES)
+    check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
     if nonlinearity == "leaky_relu":
         # validate `a` under its own name; calculate_gain would call it `param`
         a = _leaky_relu_slope(a, "a")
@@ -564,8 +538,13 @@ def _kaiming_std(dims: tuple[int, ...], a: float, mode: str, nonlinearity: str) 
     return gain / math.sqrt(fan) if fan > 0 else 0.0
 
 
-def kaiming_uniform(shape: ShapeLike, a: float = 0.0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu", rng: RngLike = None) -> FloatArray:
+def kaiming_uniform(
+    shape: ShapeLike,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    rng: RngLike = None,
+) -> FloatArray:
     r"""Return an array drawn by the Kaiming (He) uniform rule.
 
     Described in *Delving deep into rectifiers: Surpassing human-level performance on
@@ -601,8 +580,13 @@ def kaiming_uniform(shape: ShapeLike, a: float = 0.0, mode: str = "fan_in",
     return _uniform_symmetric(dims, math.sqrt(3.0) * std, generator)
 
 
-def kaiming_normal(shape: ShapeLike, a: float = 0.0, mode: str = "fan_in",
-                   nonlinearity: str = "leaky_relu", rng: RngLike = None) -> FloatArray:
+def kaiming_normal(
+    shape: ShapeLike,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    rng: RngLike = None,
+) -> FloatArray:
     r"""Return an array drawn by the Kaiming (He) normal rule.
 
     Described in *Delving deep into rectifiers: Surpassing human-level performance on
@@ -770,9 +754,13 @@ def eye(shape: ShapeLike) -> FloatArray:
     return np.eye(dims[0], dims[1], dtype=DTYPE)
 
 
-def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in",
-                     distribution: str = "truncated_normal",
-                     rng: RngLike = None) -> FloatArray:
+def variance_scaling(
+    shape: ShapeLike,
+    scale: float = 1.0,
+    mode: str = "fan_in",
+    distribution: str = "truncated_normal",
+    rng: RngLike = None,
+) -> FloatArray:
     r"""Return an array whose variance is ``scale / fan``: the one rule behind the others.
 
     As ``VarianceScaling`` in Keras and ``jax.nn.initializers.variance_scaling``, but
@@ -817,8 +805,8 @@ def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in",
     """
     dims = _as_shape(shape, min_dims=2)
     scale = _as_real("scale", scale, minimum=0.0, strict=True)
-    _check_choice("mode", mode, _VARIANCE_SCALING_MODES)
-    _check_choice("distribution", distribution, _DISTRIBUTIONS)
+    check_choice("mode", mode, _VARIANCE_SCALING_MODES)
+    check_choice("distribution", distribution, _DISTRIBUTIONS)
     generator = as_rng(rng)
     if math.prod(dims) == 0:
         return _empty(dims)

@@ -7,18 +7,14 @@ import random
 
 import numpy as np
 
+from .validation import check_seed
+
 __all__ = ["setup", "seed", "rng", "chapter_seed", "seed_everything", "progress", "SEED_VARIABLE"]
 
 #: The environment variable that overrides the seed a chapter gives to :func:`setup`.
 SEED_VARIABLE = "WEIGHTINIT_SEED"
 
 _chapter_seed: int = 0
-
-
-def _check_seed(value, name: str = "seed") -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    return int(value)
 
 
 def chapter_seed() -> int:
@@ -48,7 +44,7 @@ def seed(stream: int = 0) -> int:
         >>> seed(1) == seed(1), seed(1) == seed(2)
         (True, False)
     """
-    stream = _check_seed(stream, "stream")
+    stream = check_seed("stream", stream)
     return int(np.random.SeedSequence([_chapter_seed, stream]).generate_state(1)[0])
 
 
@@ -76,7 +72,7 @@ def seed_everything(seed: int = 0) -> None:
         >>> a == np.random.rand()
         True
     """
-    seed = _check_seed(seed)
+    seed = check_seed("seed", seed)
     random.seed(int(seed))
     np.random.seed(int(seed))
     os.environ["PYTHONHASHSEED"] = str(int(seed))
@@ -120,7 +116,7 @@ def setup(seed: int = 0, *, device: str | None = None, style: bool = True) -> st
         if not override.isdigit():
             raise ValueError(f"{SEED_VARIABLE} must be a non-negative integer, got {override!r}")
         seed = int(override)
-    _chapter_seed = _check_seed(seed)
+    _chapter_seed = check_seed("seed", seed)
     seed_everything(_chapter_seed)
     try:
         import torch

@@ -17,18 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-__all__ = ["LayerStats", "layer_stats", "propagate", "NUMPY_ACTIVATIONS"]
+from weightinit.activations import NUMPY_ACTIVATIONS
 
-#: Activations for :func:`propagate`.
-NUMPY_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "linear": lambda x: x,
-    "relu": lambda x: np.maximum(x, 0.0),
-    "tanh": np.tanh,
-    "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),
-}
+__all__ = ["LayerStats", "layer_stats", "propagate", "NUMPY_ACTIVATIONS"]
 
 
 @dataclass
@@ -68,7 +63,7 @@ def layer_stats(
 ) -> LayerStats:
     r"""One forward and one backward pass through ``model``, measured at every layer.
 
-    The layers are the model's ``Linear`` and ``Conv1d/2d/3d`` modules, in the order they
+    The layers are the model's ``Linear`` and convolution modules (``WEIGHT_LAYERS``), in the order they
     run. The activation of a layer is the output of the first activation module that runs
     after it (before the next layer).
 
@@ -97,15 +92,29 @@ def layer_stats(
         >>> len(s.names), bool(s.activation_std[-1] < s.activation_std[0])
         (5, True)
     """
+    if (targets is None) != (loss_fn is None):
+        raise ValueError("targets and loss_fn must be given together (or neither)")
+    order, outputs = _forward_backward(model, inputs, targets, loss_fn, seed)
+    names = [name for kind, name in order if kind == "layer"]
+    post: dict[str, Any] = {}  # a layer's activation: the first activation after it
+    current = None
+    for kind, name in order:
+        if kind == "layer":
+            current = name
+        elif current is not None and current not in post:
+            post[current] = outputs[f"act:{name}"]
+    return _summarize(dict(model.named_modules()), names, outputs, post, keep_values)
+
+
+def _forward_backward(model, inputs, targets, loss_fn, seed: int) -> tuple[list, dict]:
+    """The (kind, name) of every layer and activation in execution order, and their outputs."""
     import torch
     from torch import nn
 
-    if (targets is None) != (loss_fn is None):
-        raise ValueError("targets and loss_fn must be given together (or neither)")
-    layer_types = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
+    from weightinit.torch_helpers import WEIGHT_LAYERS, forward_hooks
+
     order: list[tuple[str, str]] = []  # (kind, name) in execution order
     outputs: dict[str, torch.Tensor] = {}
-    handles = []
 
     def remember(kind: str, name: str):
         def hook(module, args, output):
@@ -116,12 +125,13 @@ def layer_stats(
 
         return hook
 
+    hooks = []
     for name, module in model.named_modules():
-        if isinstance(module, layer_types):
-            handles.append(module.register_forward_hook(remember("layer", name)))
+        if isinstance(module, WEIGHT_LAYERS):
+            hooks.append((module, remember("layer", name)))
         elif not list(module.children()) and not isinstance(module, (nn.Flatten, nn.Dropout)):
-            handles.append(module.register_forward_hook(remember("act", name)))
-    try:
+            hooks.append((module, remember("act", name)))
+    with forward_hooks(hooks):
         model.zero_grad(set_to_none=True)
         output = model(inputs)
         if not any(kind == "layer" for kind, _ in order):
@@ -129,23 +139,13 @@ def layer_stats(
         if targets is None:
             generator = torch.Generator().manual_seed(seed)
             upstream = torch.randn(output.shape, generator=generator, dtype=output.dtype)
-            upstream = upstream.to(output.device)
-            output.backward(upstream)
+            output.backward(upstream.to(output.device))
         else:
             loss_fn(output, targets).backward()
-    finally:
-        for handle in handles:
-            handle.remove()
+    return order, outputs
 
-    names = [name for kind, name in order if kind == "layer"]
-    post: dict[str, torch.Tensor] = {}
-    current = None
-    for kind, name in order:
-        if kind == "layer":
-            current = name
-        elif current is not None and current not in post:
-            post[current] = outputs[f"act:{name}"]
-    modules = dict(model.named_modules())
+
+def _summarize(modules: dict, names: list[str], outputs: dict, post: dict, keep_values: bool) -> LayerStats:
     pre_std, act_std, act_mean, grad_std, wgrad_std = [], [], [], [], []
     activations, gradients = [], []
     for name in names:
@@ -209,9 +209,7 @@ def propagate(
     for i, w in enumerate(weights):
         w = np.asarray(w)
         if w.ndim != 2 or w.shape[1] != x.shape[1]:
-            raise ValueError(
-                f"weights[{i}] must have shape (fan_out, {x.shape[1]}), got {w.shape}"
-            )
+            raise ValueError(f"weights[{i}] must have shape (fan_out, {x.shape[1]}), got {w.shape}")
         x = f(x @ w.T)
         outputs.append(x)
     return outputs

@@ -28,6 +28,8 @@ import math
 import torch
 from torch import nn
 
+from weightinit.torch_helpers import WEIGHT_LAYERS
+
 __all__ = [
     "METHODS",
     "apply_weight_init",
@@ -59,15 +61,6 @@ UNIFORM_BOUND = 0.05
 # Methods whose hidden-to-hidden weights use the method itself rather than orthogonal_.
 _NAIVE_METHODS = ("zeros", "normal", "uniform")
 
-_WEIGHTED_LAYERS = (
-    nn.Linear,
-    nn.Conv1d,
-    nn.Conv2d,
-    nn.Conv3d,
-    nn.ConvTranspose1d,
-    nn.ConvTranspose2d,
-    nn.ConvTranspose3d,
-)
 _NORM_LAYERS = tuple(
     layer
     for layer in (
@@ -87,23 +80,15 @@ _NORM_LAYERS = tuple(
 _RECURRENT_LAYERS = (nn.RNNBase, nn.RNNCellBase)
 
 
-def _random_kwargs(generator: torch.Generator | None) -> dict[str, torch.Generator]:
-    # Only pass generator= when given, so that the code also runs on a torch whose
-    # nn.init functions predate the argument.
-    return {} if generator is None else {"generator": generator}
-
-
 def _fan_in(tensor: torch.Tensor) -> int:
     if tensor.dim() < 2:
         raise ValueError(
-            f"LeCun initialization needs a tensor with at least 2 dimensions, "
-            f"got shape {tuple(tensor.shape)}"
+            f"LeCun initialization needs a tensor with at least 2 dimensions, got shape {tuple(tensor.shape)}"
         )
     return tensor.shape[1] * math.prod(tensor.shape[2:])
 
 
-def lecun_uniform_(tensor: torch.Tensor,
-                   generator: torch.Generator | None = None) -> torch.Tensor:
+def lecun_uniform_(tensor: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     r"""Fill ``tensor`` in place with LeCun's uniform rule.
 
     Described in *Efficient BackProp*, LeCun, Bottou, Orr and Müller (1998): keep the
@@ -140,8 +125,7 @@ def lecun_uniform_(tensor: torch.Tensor,
         return tensor.uniform_(-bound, bound, generator=generator)
 
 
-def lecun_normal_(tensor: torch.Tensor,
-                  generator: torch.Generator | None = None) -> torch.Tensor:
+def lecun_normal_(tensor: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     r"""Fill ``tensor`` in place with LeCun's normal rule.
 
     Described in *Efficient BackProp*, LeCun, Bottou, Orr and Müller (1998), and used
@@ -153,15 +137,8 @@ def lecun_normal_(tensor: torch.Tensor,
 
     the same distribution as ``torch.nn.init.kaiming_normal_(tensor,
     nonlinearity="linear")``. It is not truncated (Keras' ``lecun_normal`` is a normal
-    truncated at two standard deviations and rescaled; the variance is the same).
-
-    Args:
-        tensor: an n-dimensional :class:`torch.Tensor`, :math:`n \geq 2`, in torch's
-            layout ``(fan_out, fan_in, *kernel)``.
-        generator: the torch Generator to sample from (default: None, the global one).
-
-    Returns:
-        ``tensor``, filled.
+    truncated at two standard deviations and rescaled; the variance is the same). Takes
+    the same arguments as :func:`lecun_uniform_` and returns ``tensor``, filled.
 
     Examples:
         >>> w = lecun_normal_(torch.empty(512, 64, 3, 3), torch.Generator().manual_seed(0))
@@ -175,26 +152,24 @@ def lecun_normal_(tensor: torch.Tensor,
         return tensor.normal_(0.0, 1.0 / math.sqrt(fan_in), generator=generator)
 
 
-def _init_weight_(weight: torch.Tensor, method: str,
-                  generator: torch.Generator | None) -> None:
+def _init_weight_(weight: torch.Tensor, method: str, generator: torch.Generator | None) -> None:
     """Fill one weight (or one gate block of one) by ``method``."""
     if weight.numel() == 0:
         return  # torch's init functions warn on zero-element tensors; nothing to fill
-    kwargs = _random_kwargs(generator)
     if method == "zeros":
         nn.init.zeros_(weight)
     elif method == "normal":
-        nn.init.normal_(weight, mean=0.0, std=NORMAL_STD, **kwargs)
+        nn.init.normal_(weight, mean=0.0, std=NORMAL_STD, generator=generator)
     elif method == "uniform":
-        nn.init.uniform_(weight, -UNIFORM_BOUND, UNIFORM_BOUND, **kwargs)
+        nn.init.uniform_(weight, -UNIFORM_BOUND, UNIFORM_BOUND, generator=generator)
     elif method == "xavier":
-        nn.init.xavier_uniform_(weight, **kwargs)
+        nn.init.xavier_uniform_(weight, generator=generator)
     elif method in ("he", "kaiming"):
-        nn.init.kaiming_normal_(weight, mode="fan_in", nonlinearity="relu", **kwargs)
+        nn.init.kaiming_normal_(weight, mode="fan_in", nonlinearity="relu", generator=generator)
     elif method == "lecun":
         lecun_normal_(weight, generator)
     elif method == "orthogonal":
-        nn.init.orthogonal_(weight, **kwargs)
+        nn.init.orthogonal_(weight, generator=generator)
     else:  # pragma: no cover - callers validate method first
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
 
@@ -204,8 +179,7 @@ def _gate_blocks(weight: torch.Tensor, hidden_size: int) -> list[torch.Tensor]:
     return list(weight.split(hidden_size, dim=0))
 
 
-def _init_recurrent_(module: nn.Module, method: str,
-                     generator: torch.Generator | None) -> None:
+def _init_recurrent_(module: nn.Module, method: str, generator: torch.Generator | None) -> None:
     recurrent_method = method if method in _NAIVE_METHODS else "orthogonal"
     hidden_size = module.hidden_size
     for name, param in module.named_parameters(recurse=False):
@@ -223,8 +197,9 @@ def _init_recurrent_(module: nn.Module, method: str,
             _init_weight_(param, recurrent_method, generator)
 
 
-def apply_weight_init(model: nn.Module, method: str = "he", *,
-                      generator: torch.Generator | None = None) -> nn.Module:
+def apply_weight_init(
+    model: nn.Module, method: str = "he", *, generator: torch.Generator | None = None
+) -> nn.Module:
     r"""Initialize every supported layer of ``model`` in place by ``method``.
 
     Two naive baselines with a fixed scale, whatever the layer's size, and the rules
@@ -304,7 +279,7 @@ def apply_weight_init(model: nn.Module, method: str = "he", *,
         for module in model.modules():
             if any(nn.parameter.is_lazy(p) for p in module.parameters(recurse=False)):
                 continue  # a Lazy* layer has no shape yet: run a forward pass first
-            if isinstance(module, _WEIGHTED_LAYERS):
+            if isinstance(module, WEIGHT_LAYERS):
                 _init_weight_(module.weight, method, generator)
                 if module.bias is not None:
                     nn.init.zeros_(module.bias)
@@ -360,8 +335,9 @@ def weight_stats(model: nn.Module) -> list[dict[str, object]]:
             std = values.std(correction=0).item()
             low = values.min().item()
             high = values.max().item()
-        rows.append({"name": name, "shape": tuple(param.shape), "mean": mean,
-                     "std": std, "min": low, "max": high})
+        rows.append(
+            {"name": name, "shape": tuple(param.shape), "mean": mean, "std": std, "min": low, "max": high}
+        )
     return rows
 
 
@@ -385,10 +361,7 @@ def print_weight_stats(model: nn.Module) -> None:
     """
     rows = weight_stats(model)
     columns = ("mean", "std", "min", "max")
-    cells = [
-        [str(row["name"]), str(row["shape"]), *(f"{row[key]:.4f}" for key in columns)]
-        for row in rows
-    ]
+    cells = [[str(row["name"]), str(row["shape"]), *(f"{row[key]:.4f}" for key in columns)] for row in rows]
     header = ["name", "shape", *columns]
     widths = [max(len(line[i]) for line in [header, *cells]) for i in range(len(header))]
     for line in [header, *cells]:
@@ -403,16 +376,16 @@ def _lstm_layers(lstm: nn.Module) -> list[str]:
         return [""]
     if isinstance(lstm, nn.LSTM):
         directions = ("", "_reverse") if lstm.bidirectional else ("",)
-        return [f"_l{layer}{direction}" for layer in range(lstm.num_layers)
-                for direction in directions]
+        return [f"_l{layer}{direction}" for layer in range(lstm.num_layers) for direction in directions]
     raise TypeError(
         f"expected an nn.LSTM or nn.LSTMCell, got {type(lstm).__name__}"
         + (" (a GRU has no forget gate)" if isinstance(lstm, nn.GRU | nn.GRUCell) else "")
     )
 
 
-def init_lstm_(lstm: nn.LSTM | nn.LSTMCell, forget_bias: float = 1.0, *,
-               generator: torch.Generator | None = None) -> nn.LSTM | nn.LSTMCell:
+def init_lstm_(
+    lstm: nn.LSTM | nn.LSTMCell, forget_bias: float = 1.0, *, generator: torch.Generator | None = None
+) -> nn.LSTM | nn.LSTMCell:
     r"""Initialize an LSTM in place: Xavier weights and a forget-gate bias.
 
     The forget-gate bias comes from *Learning to Forget: Continual Prediction with
@@ -462,24 +435,22 @@ def init_lstm_(lstm: nn.LSTM | nn.LSTMCell, forget_bias: float = 1.0, *,
     """
     suffixes = _lstm_layers(lstm)
     if not lstm.bias and forget_bias != 0:
-        raise ValueError(
-            f"cannot set forget_bias={forget_bias!r} on an LSTM built with bias=False"
-        )
+        raise ValueError(f"cannot set forget_bias={forget_bias!r} on an LSTM built with bias=False")
     hidden_size = lstm.hidden_size
     with torch.no_grad():
         for suffix in suffixes:
             for kind in ("ih", "hh"):
                 weight = getattr(lstm, f"weight_{kind}{suffix}")
                 for block in _gate_blocks(weight, hidden_size):
-                    nn.init.xavier_uniform_(block, **_random_kwargs(generator))
+                    nn.init.xavier_uniform_(block, generator=generator)
             projection = getattr(lstm, f"weight_hr{suffix}", None)
             if projection is not None:
-                nn.init.xavier_uniform_(projection, **_random_kwargs(generator))
+                nn.init.xavier_uniform_(projection, generator=generator)
             if lstm.bias:
                 bias_ih = getattr(lstm, f"bias_ih{suffix}")
                 nn.init.zeros_(bias_ih)
                 nn.init.zeros_(getattr(lstm, f"bias_hh{suffix}"))
-                bias_ih[hidden_size:2 * hidden_size] = forget_bias
+                bias_ih[hidden_size : 2 * hidden_size] = forget_bias
     return lstm
 
 
@@ -509,7 +480,7 @@ def effective_forget_bias(lstm: nn.LSTM | nn.LSTMCell) -> torch.Tensor:
         for suffix in suffixes:
             if lstm.bias:
                 total = getattr(lstm, f"bias_ih{suffix}") + getattr(lstm, f"bias_hh{suffix}")
-                rows.append(total[hidden_size:2 * hidden_size].clone())
+                rows.append(total[hidden_size : 2 * hidden_size].clone())
             else:
                 rows.append(getattr(lstm, f"weight_ih{suffix}").new_zeros(hidden_size))
     return torch.stack(rows)

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from .session import progress
+from .validation import check_int, check_real
 
 __all__ = ["History", "train_classifier", "accuracy"]
 
@@ -82,15 +83,10 @@ def train_classifier(
         >>> len(history.loss), history.loss[-1] < history.loss[0]
         (3, True)
     """
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
+    epochs, batch_size = check_int("epochs", epochs), check_int("batch_size", batch_size)
+    lr = check_real("lr", lr, minimum=0.0, strict=True)
     if len(inputs) != len(labels):
-        raise ValueError(
-            f"inputs and labels must have the same length, got {len(inputs)} and {len(labels)}"
-        )
+        raise ValueError(f"inputs and labels must have the same length, got {len(inputs)} and {len(labels)}")
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     loss_fn = nn.CrossEntropyLoss()
