@@ -16,6 +16,7 @@ Modules, by concern:
 - :mod:`weightinit.lsuv`: data-dependent initialization (LSUV).
 - :mod:`weightinit.isometry`: Jacobian spectra and delta-orthogonal kernels.
 - :mod:`weightinit.explorer`: an interactive explorer of signal propagation.
+- :mod:`weightinit.mup`: the standard and maximal-update (µP) parametrizations of an MLP.
 
 ``import weightinit`` is light: it imports neither torch nor NumPy-heavy modules. Submodules
 load on first use (``weightinit.scratch``, ``weightinit.models`` ...), and only the modules
@@ -47,6 +48,7 @@ _SUBMODULES = (
     "lsuv",
     "isometry",
     "explorer",
+    "mup",
 )
 
 __all__ = ["setup", "seed", "rng", "chapter_seed", "__version__", *_SUBMODULES]
