@@ -17,6 +17,7 @@ Modules, by concern:
 - :mod:`weightinit.lsuv`: data-dependent initialization (LSUV).
 - :mod:`weightinit.isometry`: Jacobian spectra and delta-orthogonal kernels.
 - :mod:`weightinit.explorer`: an interactive explorer of signal propagation.
+- :mod:`weightinit.mup`: the standard and maximal-update (µP) parametrizations of an MLP.
 
 Shared by the modules above: :mod:`weightinit.validation` (argument checks, one error
 style), :mod:`weightinit.activations` (NumPy activations) and
@@ -56,6 +57,7 @@ _SUBMODULES = (
     "validation",
     "activations",
     "torch_helpers",
+    "mup",
 )
 
 __all__ = ["setup", "seed", "rng", "chapter_seed", "__version__", *_SUBMODULES]
