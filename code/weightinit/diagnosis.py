@@ -319,6 +319,11 @@ def _flags(rows: list[LayerRow], loss: float | None, chance: float | None) -> li
                               CHAPTERS["exploding"]))
             return flags
     dense = [row for row in rows if row.kind in _DENSE_NAMES]
+    # Compare the layers that feed an activation: a residual branch's last layer (scaled
+    # down on purpose, GPT-2) and the readout (small or zero on purpose) do not; the loss
+    # judges the readout.
+    hidden = [row for row in dense if row.activation is not None]
+    dense = hidden if len(hidden) >= 2 else dense[:-1] if len(dense) >= 3 else dense
     if len(dense) >= 2:
         first, last = dense[0], dense[-1]
         ratio = last.activation_std / first.activation_std if first.activation_std > 0 else 0.0
@@ -412,8 +417,9 @@ def diagnose(
     Flags (the limits are in :data:`THRESHOLDS`):
 
     - *vanishing* / *exploding*: the activations' std changes by more than 10 times
-      between the first and the last ``Linear``/``Conv`` layer, or the gradient's std on
-      the way back; or a layer outputs NaN or inf;
+      between the first and the last ``Linear``/``Conv`` layer followed by an activation
+      (not a residual branch's scaled-down last layer, nor the readout, which the loss
+      judges), or the gradient's std on the way back; or a layer outputs NaN or inf;
     - *dead*: more than a quarter of a ReLU's units output 0 for every example;
     - *saturated*: more than 20% of a tanh's outputs have :math:`|y| > 0.99` (a
       sigmoid's :math:`y < 0.01` or :math:`> 0.99`);
