@@ -3,6 +3,7 @@
 import math
 import subprocess
 import sys
+import warnings
 
 import matplotlib.pyplot as plt
 import pytest
@@ -292,9 +293,31 @@ def test_error_targets():
         diagnose(model, x, torch.tensor([0, 1, 2, 3, 0, 1]))
     with pytest.raises(ValueError, match="NaN"):
         diagnose(model, x, torch.full((6, 3), float("nan")))
-    with pytest.raises(ValueError, match="loss_fn failed"):
+    with pytest.raises(ValueError, match="loss_fn failed"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns about broadcasting, then fails
         diagnose(model, x, torch.zeros(6, 5), loss_fn=nn.MSELoss())
     with pytest.raises(ValueError, match="single number"):
         diagnose(model, x, torch.zeros(6, 3), loss_fn=nn.MSELoss(reduction="none"))
     with pytest.raises(ValueError, match="needs a target"):
         diagnose(model, x, loss_fn=nn.MSELoss())
+
+
+def test_frozen_model_and_tuple_batch(capsys):
+    class TwoInputs(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.left, self.right = nn.Linear(4, 3), nn.Linear(5, 3)
+
+        def forward(self, a, b):
+            return self.left(a) + self.right(b)
+
+    model = TwoInputs()
+    report = diagnose(model, (torch.randn(16, 4), torch.randn(16, 5)))
+    assert [row.name for row in report.rows] == ["left", "right"]
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    frozen = diagnose(model, (torch.randn(16, 4), torch.randn(16, 5)))
+    assert all(math.isnan(row.gradient_std) for row in frozen.rows)
+    assert all(not p.requires_grad and p.grad is None for p in model.parameters())
+    frozen.print()
+    assert "right" in capsys.readouterr().out
