@@ -18,6 +18,7 @@ Modules, by concern:
 - :mod:`weightinit.isometry`: Jacobian spectra and delta-orthogonal kernels.
 - :mod:`weightinit.explorer`: an interactive explorer of signal propagation.
 - :mod:`weightinit.mup`: the standard and maximal-update (µP) parametrizations of an MLP.
+- :mod:`weightinit.diagnosis`: :func:`weightinit.diagnose`, a report on a model at initialization.
 
 Shared by the modules above: :mod:`weightinit.validation` (argument checks, one error
 style), :mod:`weightinit.activations` (NumPy activations) and
@@ -58,12 +59,18 @@ _SUBMODULES = (
     "activations",
     "torch_helpers",
     "mup",
+    "diagnosis",
 )
 
-__all__ = ["setup", "seed", "rng", "chapter_seed", "__version__", *_SUBMODULES]
+#: Functions exposed at the top level, loaded (with their module) on first use.
+_LAZY_FUNCTIONS = {"diagnose": "diagnosis"}
+
+__all__ = ["setup", "seed", "rng", "chapter_seed", "__version__", *_SUBMODULES, *_LAZY_FUNCTIONS]
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_FUNCTIONS:
+        return getattr(importlib.import_module(f".{_LAZY_FUNCTIONS[name]}", __name__), name)
     raise AttributeError(f"module 'weightinit' has no attribute {name!r}")
