@@ -7,8 +7,9 @@
   that is, the cells from a ``{solution-start}`` marker cell to the next
   ``{solution-end}`` marker cell, both markers included, and its Colab install cell
   pinned to this release (``…@v<weightinit.__version__>``, see ``colab_cell.py``). The
-  exercises, the learner's stub cells and the feedback cells that call ``weightinit.checks`` stay, so a learner who has
-  not solved an exercise yet reads "not yet" instead of an error;
+  exercises, the learner's stub cells and the feedback cells that call
+  ``weightinit.checks`` stay, so a learner who has not solved an exercise yet reads
+  "not yet" instead of an error;
 - ``weightinit-student-notebooks.zip``: those notebooks, in a folder
   ``weightinit-student-notebooks/``;
 - with ``--book``: ``book/``, a copy of the book's sources with the student notebooks in
