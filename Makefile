@@ -25,7 +25,7 @@ export WEIGHTINIT_QUIET := 1
 # executing the student edition again, and browser reads the built pages: both wait for
 # book-strict, everything else can run beside it (make -j2 test; book-strict comes first so
 # that it starts at once).
-test: book-strict lint clean-notebooks unit slow seed-run student-check browser
+test: book-strict lint clean-notebooks unit slow seed-run student-check assignments-check browser
 
 venv: $(STAMP)
 
@@ -103,4 +103,25 @@ claims: $(STAMP)
 	$(BIN)/python tools/claims.py --seeds "$(SEEDS)"
 
 clean:
-	rm -rf _build student
+	rm -rf _build student assignments
+
+# ------------------------------------------------------------------ assignments (otter-grader)
+# `make assignments`: every chapter with exercises as an otter-grader assignment, in
+# assignments/NN_name/ (student/, solution/, autograder.zip for Gradescope); otter assign
+# grades each solution notebook while building (NO_RUN_TESTS=1 skips that).
+# `make grade SUBMISSIONS=dir [CHAPTER=03] [GRADES=grades.csv] [TIMEOUT=300]`: grade a folder
+# of handed-in notebooks locally, each in a fresh temporary folder with a time limit, into one CSV.
+# `make assignments-check`: solutions score full marks, unsolved notebooks 0, known mistakes
+# lose exactly their question's points, bad submissions are reported (tests/test_assignments.py).
+.PHONY: assignments grade assignments-check
+assignments: $(STAMP)
+	$(BIN)/python tools/assignments.py $(if $(NO_RUN_TESTS),--no-run-tests)
+
+GRADES ?= grades.csv
+TIMEOUT ?= 300
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [CHAPTER=03] [GRADES=grades.csv] [TIMEOUT=300]" >&2; exit 2; }
+	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --out "$(GRADES)" --timeout $(TIMEOUT) $(if $(CHAPTER),--chapter $(CHAPTER))
+
+assignments-check: $(STAMP)
+	$(BIN)/pytest -q -m assignments tests/test_assignments.py

@@ -18,6 +18,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import colab_cell
 import course_files
 import nbformat
 import pytest
@@ -76,7 +77,9 @@ def test_exercises_and_their_feedback_stay(edition, chapter):
             student.cells[i].source for i in after.learner_cells
         ]
         assert after.checkers == before.checkers and after.solution is None
-    assert course_files.first_code_cell(student).source == course_files.first_code_cell(full).source
+    # The install cell is pinned to the release: a term's notebooks survive changes on main.
+    assert course_files.first_code_cell(student).source == colab_cell.render_pinned(ROOT)
+    assert f"@{colab_cell.release_tag(ROOT)}\"" in course_files.first_code_cell(student).source
 
 
 def test_strip_solutions_removes_exactly_the_marked_cells():

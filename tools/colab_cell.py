@@ -15,11 +15,17 @@ Usage (from the repository root)::
     .venv/bin/python tools/colab_cell.py --write    # rewrite every chapter's first code cell
 
 ``--write`` changes nothing but that cell's source and its ``hide-output`` tag.
+
+The chapters install from ``repository.branch`` (the book online follows ``main``). The
+student edition and the assignments install from the release they were built from
+instead, the git tag ``v<weightinit.__version__>`` (:func:`release_url`,
+:func:`render_pinned`), so a term's notebooks keep working when ``main`` moves on.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -59,6 +65,38 @@ def install_url(config: dict) -> str:
     if not branch:
         raise ValueError("repository.branch must be set in _config.yml")
     return f"git+{url}@{branch}"
+
+
+def release_tag(root: Path = course_files.ROOT) -> str:
+    """The git tag of the release in ``root``: ``v`` + ``weightinit.__version__``.
+
+    Read from ``code/weightinit/__init__.py`` without importing the package.
+    """
+    init = (Path(root) / "code" / "weightinit" / "__init__.py").read_text(encoding="utf-8")
+    match = re.search(r"^__version__\s*=\s*[\"']([^\"']+)[\"']", init, re.M)
+    if not match:
+        raise ValueError(f"no __version__ in {root}/code/weightinit/__init__.py")
+    return f"v{match.group(1)}"
+
+
+def release_url(config: dict, tag: str) -> str:
+    """pip's URL of the package at the release ``tag``: ``git+<repository.url>@<tag>``."""
+    branch_url = install_url(config)
+    return f"{branch_url.rsplit('@', 1)[0]}@{tag}"
+
+
+def render_pinned(root: Path = course_files.ROOT) -> str:
+    """The install cell pinned to ``root``'s release (the student edition, the assignments)."""
+    return render(root, url=release_url(course_files.read_config(root), release_tag(root)))
+
+
+def pin(nb, root: Path = course_files.ROOT):
+    """``nb`` with its first code cell replaced by the pinned install cell (in place)."""
+    cell = course_files.first_code_cell(nb)
+    if cell is None:
+        raise ValueError("a notebook without a code cell has no install cell to pin")
+    cell.source = render_pinned(root)
+    return nb
 
 
 def render(root: Path = course_files.ROOT, url: str | None = None) -> str:

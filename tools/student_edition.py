@@ -5,9 +5,11 @@
 
 - ``notebooks/NN_name.ipynb``: every chapter of ``_toc.yml`` with each solution removed,
   that is, the cells from a ``{solution-start}`` marker cell to the next
-  ``{solution-end}`` marker cell, both markers included. The exercises, the learner's stub
-  cells and the feedback cells that call ``weightinit.checks`` stay, so a learner who has
-  not solved an exercise yet reads "not yet" instead of an error;
+  ``{solution-end}`` marker cell, both markers included, and its Colab install cell
+  pinned to this release (``…@v<weightinit.__version__>``, see ``colab_cell.py``). The
+  exercises, the learner's stub cells and the feedback cells that call
+  ``weightinit.checks`` stay, so a learner who has not solved an exercise yet reads
+  "not yet" instead of an error;
 - ``weightinit-student-notebooks.zip``: those notebooks, in a folder
   ``weightinit-student-notebooks/``;
 - with ``--book``: ``book/``, a copy of the book's sources with the student notebooks in
@@ -40,6 +42,7 @@ import nbformat
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import colab_cell  # noqa: E402
 import course_files  # noqa: E402
 
 ROOT = course_files.ROOT
@@ -94,7 +97,8 @@ def write_notebooks(out: Path, root: Path = ROOT) -> list[Path]:
     written = []
     for source in course_files.chapter_notebooks(root):
         target = folder / source.name
-        nbformat.write(strip_solutions(course_files.read_notebook(source)), str(target))
+        student = colab_cell.pin(strip_solutions(course_files.read_notebook(source)), root)
+        nbformat.write(student, str(target))
         written.append(target)
     return written
 

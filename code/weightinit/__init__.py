@@ -36,7 +36,8 @@ from typing import Any
 
 from .session import chapter_seed, rng, seed, setup
 
-__version__ = "0.1.0"
+#: The course's release (CHANGELOG.md; git tag v<version>); pyproject.toml reads it.
+__version__ = "0.2.0"
 
 _SUBMODULES = (
     "scratch",
