@@ -18,10 +18,10 @@ document.addEventListener(
     if (!title) return;
     const button = title.querySelector(".toggle-button");
     if (!button || typeof toggleHidden !== "function") return;
+    event.stopPropagation(); // sphinx-togglebutton's own handler would throw
     const link = event.target.closest("a[href]");
     if (link && (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey)) return;
     event.preventDefault();
-    event.stopPropagation();
     toggleHidden(button);
   },
   true

@@ -249,6 +249,19 @@ _CUT_BLOCKS = """() => {
         .map(b => `${b.tagName.toLowerCase()} ${b.scrollWidth - b.clientWidth}px too wide: ` +
                   JSON.stringify(b.textContent.trim().split("\\n")[0].slice(0, 70)));
 }"""
+# How many characters of code a line of a code cell holds (None: no code cell).
+_CODE_COLUMNS = """() => {
+    const pre = document.querySelector("main .cell_input pre");
+    if (!pre || pre.offsetParent === null) return null;
+    const probe = document.createElement("span");
+    probe.textContent = "0".repeat(100);
+    probe.style.cssText = "display: inline-block; white-space: pre; overflow-wrap: normal";
+    pre.appendChild(probe);
+    const charWidth = probe.getBoundingClientRect().width / 100;
+    probe.remove();
+    const style = getComputedStyle(pre);
+    return (pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)) / charWidth;
+}"""
 _PAGE_SCROLLS_SIDEWAYS = """() => {
     const page = document.documentElement;
     return page.scrollWidth > page.clientWidth + 1;
@@ -419,11 +432,27 @@ def _solutions_problems(tab) -> list[str]:
     return problems
 
 
+def _code_line_length() -> int:
+    """The line length of the chapters' code: chapters/ruff.toml, else the project's."""
+    import tomllib
+
+    chapters = BOOK_ROOT / "chapters" / "ruff.toml"
+    if chapters.is_file():
+        return tomllib.loads(chapters.read_text())["line-length"]
+    return tomllib.loads((BOOK_ROOT / "pyproject.toml").read_text())["tool"]["ruff"]["line-length"]
+
+
 def _width_problems(tab) -> list[str]:
-    """No code or output block is cut sideways on a desktop; no sideways page on a phone."""
+    """No code or output block is cut sideways on a desktop, where a chapter's code lines
+    (``ruff format``'s line length) fit the column unwrapped; no sideways page on a phone."""
     problems = []
+    line_length = _code_line_length()
     for width in DESKTOP_WIDTHS:
         tab.set_viewport_size({"width": width, "height": 900})
+        columns = tab.evaluate(_CODE_COLUMNS)
+        if columns is not None and columns < line_length:
+            problems.append(f"a code block holds {columns:.1f} characters a line at {width} px, fewer "
+                            f"than the chapters' line length ({line_length}): their lines would wrap")
         cut = tab.evaluate(_CUT_BLOCKS)
         if cut:
             problems.append(f"{len(cut)} code or output blocks cut sideways at {width} px, e.g. "
@@ -439,7 +468,10 @@ def _axe_problems(tab, where: str) -> list[str]:
     """axe-core's serious and critical violations on the page, one line per rule."""
     if not tab.evaluate("() => typeof axe !== 'undefined'"):
         tab.evaluate(_axe_script())
-    results = tab.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    tab.mouse.move(0, 0)  # no hover styles (a solution title's link after the clicks above)
+    # preload: false keeps axe from fetching the stylesheets again, which it does from the
+    # wrong folder for an @import (a 404 for /basic.css); only css-orientation-lock needs them.
+    results = tab.evaluate("() => axe.run(document, {resultTypes: ['violations'], preload: false})")
     return [
         f"axe ({where}): {violation['impact']} {violation['id']}: {violation['help']} "
         f"({len(violation['nodes'])}x, e.g. {violation['nodes'][0]['target']})"

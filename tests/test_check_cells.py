@@ -42,7 +42,7 @@ def _notebook(tmp_path: Path, *sources: str, folded: tuple[int, ...] = ()) -> Pa
     cells = []
     for index, source in enumerate(sources):
         metadata = {"tags": ["hide-input"], "mystnb": dict(check_cells.PROMPTS)} if index in folded else {}
-        cells.append({"cell_type": "code", "metadata": metadata, "source": source,
+        cells.append({"cell_type": "code", "id": f"cell-{index}", "metadata": metadata, "source": source,
                       "outputs": [], "execution_count": None})
     path = tmp_path / "chapter.ipynb"
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
