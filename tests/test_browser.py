@@ -469,6 +469,9 @@ def _axe_problems(tab, where: str) -> list[str]:
     if not tab.evaluate("() => typeof axe !== 'undefined'"):
         tab.evaluate(_axe_script())
     tab.mouse.move(0, 0)  # no hover styles (a solution title's link after the clicks above)
+    # Colours are judged once they settle: an opening solution fades in, the theme's
+    # colours change with a transition.
+    tab.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
     # preload: false keeps axe from fetching the stylesheets again, which it does from the
     # wrong folder for an @import (a 404 for /basic.css); only css-orientation-lock needs them.
     results = tab.evaluate("() => axe.run(document, {resultTypes: ['violations'], preload: false})")

@@ -63,5 +63,15 @@ def _check_alt_text_in(shell, select_figure_formats) -> None:
     plt.close(fig)
     assert "image/png" in data
     assert metadata["image/png"]["alt"] == "Figure: A title: y against x."
+
+    class ShowsAFigure:  # as explorer.StaticExplorer: a PNG of its .figure
+        def __init__(self, figure):
+            self.figure = figure
+
+        def _repr_png_(self):
+            return data["image/png"]
+
+    _, metadata = shell.display_formatter.format(ShowsAFigure(fig))
+    assert metadata["image/png"]["alt"] == "Figure: A title: y against x."
     data, metadata = shell.display_formatter.format([1, 2])  # anything else: no alt text
     assert "image/png" not in metadata

@@ -126,8 +126,10 @@ def _describe_shown_figures() -> None:
 
     def format_with_alt(obj, include=None, exclude=None):
         data, metadata = original(obj, include=include, exclude=exclude)
-        if isinstance(obj, Figure):
-            alt = describe_figure(obj)
+        # A figure, or an object that shows one (explorer.StaticExplorer's .figure).
+        figure = obj if isinstance(obj, Figure) else getattr(obj, "figure", None)
+        if isinstance(figure, Figure):
+            alt = describe_figure(figure)
             for mime in data:
                 if mime.startswith("image/"):
                     metadata.setdefault(mime, {})["alt"] = alt
