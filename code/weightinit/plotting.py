@@ -6,6 +6,7 @@ return their ``Axes`` so a chapter can add a line or an annotation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import matplotlib as mpl
@@ -91,6 +92,7 @@ def describe_figure(fig: Figure) -> str:
     for legend in fig.legends:
         panels.append("legend: " + ", ".join(t.get_text() for t in legend.get_texts()))
     suptitle = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    panels, suptitle = [_plain(p) for p in panels], _plain(suptitle)
     if not panels:
         return f"Figure: {suptitle}." if suptitle else "Figure without title or axis labels."
     if len(panels) == 1:
@@ -98,6 +100,18 @@ def describe_figure(fig: Figure) -> str:
     else:
         body = f"{len(panels)} panels: " + " | ".join(f"({i}) {p}" for i, p in enumerate(panels, 1))
     return f"Figure: {suptitle}. {body}." if suptitle else f"Figure: {body}."
+
+
+def _plain(text: str) -> str:
+    r"""Text without mathtext's markup, to be read aloud: ``$\sigma_w$`` -> ``sigma_w``.
+
+    Examples:
+        >>> _plain(r"std of $x_{20}$, $(\sqrt{n}\,\sigma_w)^l$")
+        'std of x_20, (sqrt n sigma_w)^l'
+    """
+    text = re.sub(r"\\sqrt\{([^{}]*)\}", r"sqrt \1", text)
+    text = text.replace(r"\,", " ").replace("$", "").replace("\\", "")
+    return re.sub(r"[{}]", "", text)
 
 
 def _axis_label(ax: Axes, axis: str) -> str:
