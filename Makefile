@@ -68,8 +68,11 @@ book: $(STAMP)
 book-strict: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-# Every built page in headless Chromium: requests, JavaScript errors, images, maths, the
-# Colab link and the solution dropdowns (tests/test_browser.py). Screenshots: _build/screenshots/.
+# Every built page in headless Chromium: requests, JavaScript errors, images and their alt
+# text, maths, the Colab link, solutions opened by a click on their title and from the
+# keyboard, code cut sideways (1280/1440 px) or a page that scrolls sideways (390 px),
+# axe-core's accessibility rules in the light and dark themes, and the search
+# (tests/test_browser.py). Screenshots, light and dark: _build/screenshots/.
 .PHONY: browser chromium
 browser: $(STAMP) chromium book-strict
 	$(BIN)/pytest -q -m book tests/test_browser.py

@@ -13,9 +13,20 @@ served on 127.0.0.1 and every page of the build is opened. A page passes when
   text outside code;
 - no title repeats the chapter number that _toc.yml's numbering already gives it;
 
+- no code or output block is cut sideways (``scrollWidth > clientWidth``) at 1280 and 1440
+  pixels wide, with every fold opened, and at a 390-pixel phone width the page itself does
+  not scroll sideways;
+- axe-core (the copy inside the pinned ``axe-playwright-python``, no download) finds no
+  serious or critical violation, in the light theme and in the dark one;
+- every image has alt text that is not a file name, and a notebook's figures say what they
+  show ("Figure: ..." from ``weightinit.plotting.describe_figure``);
+
 and a chapter page (an ``.ipynb`` source) also has its "open in Colab" link, shows a figure
-when its notebook imports matplotlib, and opens its solution dropdowns on a click.
-A full-page screenshot of each page goes to ``_build/screenshots/`` (beside the html folder).
+when its notebook imports matplotlib, and opens and closes each solution when a reader clicks
+the middle of its title's text, and from the keyboard (Tab to its button, Enter).
+The search page finds chapter 3 for "Xavier".
+Full-page screenshots of each page go to ``_build/screenshots/`` (beside the html folder):
+``NAME.png`` in the light theme and ``NAME-dark.png`` in the dark one.
 
 Environment: ``BOOK_HTML`` (default ``_build/html``) is the build to test; ``CHROMIUM`` the
 browser binary (default: Debian's ``/usr/lib/chromium/chromium`` or the first of
@@ -52,14 +63,15 @@ MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/"
 # The one JavaScript error every page of Jupyter Book 1.0.4 logs (sphinx-thebe declares it twice).
 KNOWN_JS_ERROR = "Identifier 'THEBE_JS_URL' has already been declared"
 RAW_TEX = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\$\\[A-Za-z]")
+# Widths at which no code or output block may need sideways scrolling, and the phone width at
+# which the page itself must not scroll sideways.
+DESKTOP_WIDTHS = (1280, 1440)
+PHONE_WIDTH = 390
+# axe-core's impacts that fail a page.
+AXE_FAILING = ("serious", "critical")
 CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 TIMEOUT_MS = 60_000
 _DOUBLE_NUMBER = re.compile(r"\s*(\d+)\.\s+\1\.\s")  # "2. 2. Zero and random ..."
@@ -89,9 +101,8 @@ def _pages() -> list[str]:
         pages |= {
             path.relative_to(BOOK_HTML).as_posix()
             for path in BOOK_HTML.rglob("*.html")
-            if not any(
-                part.startswith("_") or part == "reports" for part in path.relative_to(BOOK_HTML).parts[:-1]
-            )
+            if not any(part.startswith("_") or part == "reports"
+                       for part in path.relative_to(BOOK_HTML).parts[:-1])
         }
     return sorted(pages)
 
@@ -113,8 +124,8 @@ def _notebook_source(page: str) -> Path | None:
 def _imports_matplotlib(notebook: Path) -> bool:
     cells = json.loads(notebook.read_text())["cells"]
     return any(
-        cell["cell_type"] == "code"
-        and re.search(r"^\s*(import|from) matplotlib", "".join(cell["source"]), re.MULTILINE)
+        cell["cell_type"] == "code" and re.search(r"^\s*(import|from) matplotlib", "".join(cell["source"]),
+                                                  re.MULTILINE)
         for cell in cells
     )
 
@@ -128,6 +139,13 @@ def _chromium() -> str:
         if candidate and Path(candidate).is_file():
             return candidate
     pytest.fail("no Chromium found: `make chromium` installs Debian's package (or set CHROMIUM)")
+
+
+def _axe_script() -> str:
+    """axe-core's script, from the pinned pip package axe-playwright-python (no download)."""
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
 
 
 def _mathjax_dir() -> Path:
@@ -221,6 +239,59 @@ _MATH_STATE = """() => {
                      .map(e => (e.getAttribute("data-mjx-error") || e.textContent).slice(0, 80)))],
     };
 }"""
+# Code and output blocks wider than their box (cut, to be scrolled sideways), every fold open.
+_CUT_BLOCKS = """() => {
+    document.querySelectorAll("details").forEach(d => d.open = true);
+    const blocks = document.querySelectorAll("main pre, main .cell_output > .output, " +
+        "main .cell_output table, main .pst-scrollable-table-container");
+    return Array.from(blocks)
+        .filter(b => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1)
+        .map(b => `${b.tagName.toLowerCase()} ${b.scrollWidth - b.clientWidth}px too wide: ` +
+                  JSON.stringify(b.textContent.trim().split("\\n")[0].slice(0, 70)));
+}"""
+# How many characters of code a line of a code cell holds (None: no code cell).
+_CODE_COLUMNS = """() => {
+    const pre = document.querySelector("main .cell_input pre");
+    if (!pre || pre.offsetParent === null) return null;
+    const probe = document.createElement("span");
+    probe.textContent = "0".repeat(100);
+    probe.style.cssText = "display: inline-block; white-space: pre; overflow-wrap: normal";
+    pre.appendChild(probe);
+    const charWidth = probe.getBoundingClientRect().width / 100;
+    probe.remove();
+    const style = getComputedStyle(pre);
+    return (pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)) / charWidth;
+}"""
+_PAGE_SCROLLS_SIDEWAYS = """() => {
+    const page = document.documentElement;
+    return page.scrollWidth > page.clientWidth + 1;
+}"""
+# Images whose alt text is missing or a file name.
+_IMAGES_WITHOUT_ALT = """() => Array.from(document.querySelectorAll("main img"))
+    .filter(img => { const alt = (img.getAttribute("alt") || "").trim();
+                     return !alt || /\\.(png|jpe?g|svg|gif)$|_images\\//i.test(alt); })
+    .map(img => img.getAttribute("src"))"""
+_FIGURES_WITHOUT_DESCRIPTION = """() => Array.from(document.querySelectorAll(".cell_output img"))
+    .filter(img => !/^Figure[: ]/.test(img.getAttribute("alt") || ""))
+    .map(img => `${img.getAttribute("src")} (alt: ${JSON.stringify(img.getAttribute("alt"))})`)"""
+# The centre of a solution title's text (the title minus its chevron button), in the viewport.
+_TITLE_TEXT_CENTRE = """(title) => {
+    title.scrollIntoView({block: "center"});
+    const range = document.createRange();
+    const walker = document.createTreeWalker(title, NodeFilter.SHOW_TEXT, {acceptNode: node =>
+        node.textContent.trim() && !node.parentElement.closest(".toggle-button")
+            ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT});
+    const texts = [];
+    while (walker.nextNode()) texts.push(walker.currentNode);
+    if (!texts.length) return null;
+    range.setStart(texts[0], 0);
+    range.setEnd(texts[texts.length - 1], texts[texts.length - 1].length);
+    const rects = Array.from(range.getClientRects()).filter(r => r.width > 0);
+    const r = rects[Math.floor(rects.length / 2)];
+    const x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
+    return {x, y, text: title.textContent.trim().slice(0, 60),
+            hit: (document.elementFromPoint(x, y) || {}).tagName};
+}"""
 # The text a reader sees outside code, where no TeX may be left.
 _PROSE = """() => {
     const main = (document.querySelector("main") || document.body).cloneNode(true);
@@ -241,35 +312,23 @@ def test_page(page: str, base_url: str, browser_context) -> None:
     problems: list[str] = []
     browser_context.blocked.clear()
     tab = browser_context.context.new_page()
-    tab.on(
-        "pageerror",
-        lambda error: (
-            None if error.message == KNOWN_JS_ERROR else problems.append(f"JavaScript error: {error.message}")
-        ),
-    )
-    tab.on(
-        "requestfailed",
-        lambda request: (
-            problems.append(f"request failed: {request.url} ({request.failure})")
-            if request.url.startswith(base_url)
-            else None
-        ),
-    )
-    tab.on(
-        "response",
-        lambda response: (
-            problems.append(f"HTTP {response.status}: {response.url}") if response.status >= 400 else None
-        ),
-    )
+    tab.on("pageerror", lambda error: None if error.message == KNOWN_JS_ERROR
+           else problems.append(f"JavaScript error: {error.message}"))
+    tab.on("console", lambda message: problems.append(f"console error: {message.text}")
+           if message.type == "error" and KNOWN_JS_ERROR not in message.text else None)
+    tab.on("requestfailed", lambda request: problems.append(
+        f"request failed: {request.url} ({request.failure})")
+        if request.url.startswith(base_url) else None)
+    tab.on("response", lambda response: problems.append(
+        f"HTTP {response.status}: {response.url}") if response.status >= 400 else None)
     try:
         tab.goto(base_url + page, wait_until="load")
 
         # Maths: wait for MathJax's first typesetting, then look at every formula.
         if tab.locator(".math").count():
             try:
-                tab.wait_for_function(
-                    "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000
-                )
+                tab.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                                      timeout=30_000)
                 tab.evaluate("() => MathJax.startup.promise")
             except Exception as error:  # a timeout: MathJax never loaded
                 problems.append(f"MathJax did not load: {str(error).splitlines()[0]}")
@@ -277,18 +336,15 @@ def test_page(page: str, base_url: str, browser_context) -> None:
             if not maths["containers"]:
                 problems.append(f"maths not rendered: {maths['total']} formulas, no mjx-container")
             if maths["unrendered"]:
-                problems.append(
-                    f"{len(maths['unrendered'])} formulas not rendered, e.g. {maths['unrendered'][:3]}"
-                )
+                problems.append(f"{len(maths['unrendered'])} formulas not rendered, e.g. "
+                                f"{maths['unrendered'][:3]}")
             if maths["errors"]:
                 problems.append(f"MathJax errors: {maths['errors'][:3]}")
         for title in tab.locator("h1").all_text_contents():
             if _DOUBLE_NUMBER.match(title):
                 title = title.strip().removesuffix("#")
-                problems.append(
-                    f"the title repeats its number ({title!r}): _toc.yml numbers the "
-                    "chapters, so the page's own title must not"
-                )
+                problems.append(f"the title repeats its number ({title!r}): _toc.yml numbers the "
+                                "chapters, so the page's own title must not")
         raw_tex = sorted({match.group() for match in RAW_TEX.finditer(tab.evaluate(_PROSE))})
         if raw_tex:
             problems.append(f"raw TeX left in the text: {raw_tex}")
@@ -297,6 +353,10 @@ def test_page(page: str, base_url: str, browser_context) -> None:
         broken = tab.evaluate(_BROKEN_IMAGES)
         if broken:
             problems.append(f"images not loaded: {broken}")
+        without_alt = tab.evaluate(_IMAGES_WITHOUT_ALT)
+        if without_alt:
+            problems.append(f"{len(without_alt)} images without alt text (or a file name for it): "
+                            f"{without_alt[:3]}")
 
         notebook = _notebook_source(page)
         if notebook is not None:
@@ -304,18 +364,26 @@ def test_page(page: str, base_url: str, browser_context) -> None:
             if not tab.locator(f'a[href^="{colab}"]').count():
                 problems.append(f"no 'open in Colab' link to {colab}")
             if _imports_matplotlib(notebook) and not tab.locator(".cell_output img").count():
-                problems.append(
-                    "the notebook imports matplotlib but the page shows no figure "
-                    "(was MPLBACKEND set to a non-inline backend during the build?)"
-                )
+                problems.append("the notebook imports matplotlib but the page shows no figure "
+                                "(was MPLBACKEND set to a non-inline backend during the build?)")
+            undescribed = tab.evaluate(_FIGURES_WITHOUT_DESCRIPTION)
+            if undescribed:
+                problems.append(f"{len(undescribed)} figures whose alt text does not say what they show "
+                                f"(weightinit.plotting.use_style sets it): {undescribed[:2]}")
             problems += _solutions_problems(tab)
 
         # Let late requests (fonts, lazy scripts) finish before the verdict.
         tab.wait_for_load_state("networkidle")
+        problems += _axe_problems(tab, "light theme")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        tab.screenshot(
-            path=SCREENSHOTS / (page.replace("/", "__").removesuffix(".html") + ".png"), full_page=True
-        )
+        name = page.replace("/", "__").removesuffix(".html")
+        tab.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+        tab.emulate_media(color_scheme="dark")  # the theme follows the reader's system ("auto")
+        tab.wait_for_function("() => document.documentElement.dataset.theme === 'dark'")
+        problems += _axe_problems(tab, "dark theme")
+        tab.screenshot(path=SCREENSHOTS / f"{name}-dark.png", full_page=True)
+        tab.emulate_media(color_scheme="light")
+        problems += _width_problems(tab)
     finally:
         tab.close()
     problems += [f"request outside the local server: {url}" for url in browser_context.blocked]
@@ -324,7 +392,8 @@ def test_page(page: str, base_url: str, browser_context) -> None:
 
 
 def _solutions_problems(tab) -> list[str]:
-    """Every solution dropdown is closed and opens on a click of its toggle button."""
+    """Every solution is closed, opens and closes when a reader clicks the middle of its title's
+    text (a link to its exercise, for sphinx-exercise), and opens from the keyboard."""
     solutions = tab.locator("div.solution.dropdown")
     if not solutions.count():
         return ["no solution dropdown (every chapter ends with exercises and their solutions)"]
@@ -336,9 +405,95 @@ def _solutions_problems(tab) -> list[str]:
         if body.is_visible():
             problems.append(f"solution {name} is shown before a click")
             continue
-        solution.locator(".toggle-button").first.click()
+        title = solution.locator(":scope > .admonition-title").first
+        point = title.evaluate(_TITLE_TEXT_CENTRE)
+        if point is None:
+            problems.append(f"solution {name} has a title without text")
+            continue
+        url = tab.url
+        for action in ("open", "close"):
+            tab.mouse.click(point["x"], point["y"])
+            try:
+                body.wait_for(state="visible" if action == "open" else "hidden", timeout=5_000)
+            except Exception:
+                problems.append(f"solution {name} did not {action} on a click on its title's text "
+                                f"({point['text']!r}, a <{point['hit']}>)")
+                break
+        if tab.url != url:
+            problems.append(f"a click on the title of solution {name} left the page for {tab.url}")
+            tab.go_back()
+        button = title.locator(".toggle-button").first
+        button.focus()
+        tab.keyboard.press("Enter")
         try:
             body.wait_for(state="visible", timeout=5_000)
         except Exception:
-            problems.append(f"solution {name} did not open on a click")
+            problems.append(f"solution {name} did not open from the keyboard (its button, Enter)")
     return problems
+
+
+def _code_line_length() -> int:
+    """The line length of the chapters' code: chapters/ruff.toml, else the project's."""
+    import tomllib
+
+    chapters = BOOK_ROOT / "chapters" / "ruff.toml"
+    if chapters.is_file():
+        return tomllib.loads(chapters.read_text())["line-length"]
+    return tomllib.loads((BOOK_ROOT / "pyproject.toml").read_text())["tool"]["ruff"]["line-length"]
+
+
+def _width_problems(tab) -> list[str]:
+    """No code or output block is cut sideways on a desktop, where a chapter's code lines
+    (``ruff format``'s line length) fit the column unwrapped; no sideways page on a phone."""
+    problems = []
+    line_length = _code_line_length()
+    for width in DESKTOP_WIDTHS:
+        tab.set_viewport_size({"width": width, "height": 900})
+        columns = tab.evaluate(_CODE_COLUMNS)
+        if columns is not None and columns < line_length:
+            problems.append(f"a code block holds {columns:.1f} characters a line at {width} px, fewer "
+                            f"than the chapters' line length ({line_length}): their lines would wrap")
+        cut = tab.evaluate(_CUT_BLOCKS)
+        if cut:
+            problems.append(f"{len(cut)} code or output blocks cut sideways at {width} px, e.g. "
+                            + "; ".join(cut[:3]))
+    tab.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
+    if tab.evaluate(_PAGE_SCROLLS_SIDEWAYS):
+        problems.append(f"the page scrolls sideways at {PHONE_WIDTH} px")
+    tab.set_viewport_size({"width": DESKTOP_WIDTHS[0], "height": 900})
+    return problems
+
+
+def _axe_problems(tab, where: str) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line per rule."""
+    if not tab.evaluate("() => typeof axe !== 'undefined'"):
+        tab.evaluate(_axe_script())
+    tab.mouse.move(0, 0)  # no hover styles (a solution title's link after the clicks above)
+    # Colours are judged once they settle: an opening solution fades in, the theme's
+    # colours change with a transition.
+    tab.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+    # preload: false keeps axe from fetching the stylesheets again, which it does from the
+    # wrong folder for an @import (a 404 for /basic.css); only css-orientation-lock needs them.
+    results = tab.evaluate("() => axe.run(document, {resultTypes: ['violations'], preload: false})")
+    return [
+        f"axe ({where}): {violation['impact']} {violation['id']}: {violation['help']} "
+        f"({len(violation['nodes'])}x, e.g. {violation['nodes'][0]['target']})"
+        for violation in results["violations"] if violation["impact"] in AXE_FAILING
+    ]
+
+
+def test_search_finds_chapter_3(base_url: str, browser_context) -> None:
+    """The book's search (Sphinx's index, in the browser) lists the Xavier chapter for "Xavier"."""
+    tab = browser_context.context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: None if error.message == KNOWN_JS_ERROR
+           else errors.append(error.message))
+    try:
+        tab.goto(base_url + "search.html?q=Xavier", wait_until="load")
+        results = tab.locator("#search-results ul.search li a")
+        results.first.wait_for(timeout=30_000)
+        found = [link.get_attribute("href") for link in results.all()]
+    finally:
+        tab.close()
+    assert not errors, f"JavaScript errors on the search page: {errors}"
+    assert any("03_xavier" in href for href in found), f"a search for Xavier lists {found}"
