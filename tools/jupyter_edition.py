@@ -323,7 +323,8 @@ class Chapter:
                 shown = text or found.text
             return self._link(shown, self.book.page(found.docname, found.anchor))
         if name == "eq":
-            return self._link(text or f"({target})", self.book.page(self.docname, f"equation-{_anchor(target)}"))
+            equation = self.book.page(self.docname, f"equation-{_anchor(target)}")
+            return self._link(text or f"({target})", equation)
         if name == "term":
             term = target
             return self._link(text or term, self.book.page(self.book.glossary, f"term-{_anchor(term)}"))
@@ -434,7 +435,8 @@ class Chapter:
         if name == "dropdown":
             return self.details(self.inline(d.arg) or "Details", body)
         if name == "bibliography":
-            return f"The references are listed in the [online book's bibliography]({self.book.page(self.book.bibliography)})."
+            page = self.book.page(self.book.bibliography)
+            return f"The references are listed in the [online book's bibliography]({page})."
         if name.startswith("glue"):
             return (f"*The figure or value `{d.arg}` is shown in the online book, "
                     f"[{self.book.titles.get(self.docname, self.docname)}]({self.book.page(self.docname)}).*")
