@@ -549,13 +549,44 @@ def write(out: Path, notebooks: list[Path] | None = None, root: Path = ROOT,
     return written
 
 
+_LATEX_EXERCISE_REF = re.compile(
+    r"\\hyperref\[\\detokenize\{[^{}:]+:(?P<label>[^{}]+)\}\]"
+    r"\{(?P<before>[^{}]*?)\\ref\{\\detokenize\{[^{}:]+:(?P=label)\}\}\}")
+
+
+def fix_latex_exercise_refs(tex: Path, root: Path = ROOT) -> int:
+    """Resolve the references to another page's exercise in the book's LaTeX file.
+
+    sphinx-exercise labels an exercise ``exercise:LABEL`` in LaTeX, but a reference from
+    another page asks for ``\\ref{page:LABEL}``, which stays "??" in the PDF. Each becomes
+    ``\\hyperref[exercise:LABEL]{Exercise N.K}``. Returns how many were fixed.
+    """
+    labels = read_book(root).labels
+
+    def replace(match: re.Match) -> str:
+        target = labels.get(match["label"])
+        if target is None or not target.number:
+            return match[0]
+        return f"\\hyperref[exercise:{match['label']}]{{{match['before']}{target.number}}}"
+
+    text = Path(tex).read_text(encoding="utf-8")
+    fixed, count = _LATEX_EXERCISE_REF.subn(replace, text)
+    Path(tex).write_text(fixed, encoding="utf-8")
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "jupyter")
     parser.add_argument("--student", action="store_true",
                         help="also write the student edition (no solutions) to OUT/student")
+    parser.add_argument("--fix-latex", type=Path, metavar="TEX",
+                        help="only resolve references to exercises in the book's LaTeX file")
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: the chapters")
     args = parser.parse_args(argv)
+    if args.fix_latex:
+        print(f"{fix_latex_exercise_refs(args.fix_latex)} references to exercises resolved")
+        return 0
     written = write(args.out, args.notebooks or None, with_student=args.student)
     print(f"{len(written)} notebooks in plain Jupyter Markdown under {args.out}")
     return 0
