@@ -555,11 +555,12 @@ _LATEX_EXERCISE_REF = re.compile(
 
 
 def fix_latex_exercise_refs(tex: Path, root: Path = ROOT) -> int:
-    """Resolve the references to another page's exercise in the book's LaTeX file.
+    """Fix what Sphinx's LaTeX file of the book gets wrong; return the references fixed.
 
     sphinx-exercise labels an exercise ``exercise:LABEL`` in LaTeX, but a reference from
-    another page asks for ``\\ref{page:LABEL}``, which stays "??" in the PDF. Each becomes
-    ``\\hyperref[exercise:LABEL]{Exercise N.K}``. Returns how many were fixed.
+    another page asks for ``page:LABEL``, which stays "??" in the PDF: each becomes a link
+    to ``exercise:LABEL`` that reads "Exercise N.K". The intro page's sections, which LaTeX
+    would number as chapters 1 to 4, become unnumbered chapters.
     """
     labels = read_book(root).labels
 
@@ -571,6 +572,13 @@ def fix_latex_exercise_refs(tex: Path, root: Path = ROOT) -> int:
 
     text = Path(tex).read_text(encoding="utf-8")
     fixed, count = _LATEX_EXERCISE_REF.subn(replace, text)
+    # The intro page's sections come out as chapters 1 to 4, so that chapter 1 of the book
+    # would read "Chapter 5": they become unnumbered chapters, still in the contents.
+    first = re.search(r"\\chapter\{[^\n]*\}\n\\label[^\n]*::doc\}\}", fixed)
+    if first:
+        intro = re.sub(r"\\chapter\{([^\n]*)\}", r"\\chapter*{\1}\\addcontentsline{toc}{chapter}{\1}",
+                       fixed[:first.start()])
+        fixed = intro + fixed[first.start():]
     Path(tex).write_text(fixed, encoding="utf-8")
     return count
 
