@@ -128,3 +128,41 @@ grade: $(STAMP)
 
 assignments-check: $(STAMP)
 	$(BIN)/pytest -q -m assignments tests/test_assignments.py
+
+# The Jupyter edition: the chapters in plain Jupyter Markdown (exercises as headings,
+# solutions in <details>, references as links to the online book), in _build/jupyter/chapters/
+# and, without solutions, _build/jupyter/student/. CI publishes the chapters to the `jupyter`
+# branch, which the book's Colab buttons open. See tools/jupyter_edition.py.
+.PHONY: jupyter
+jupyter: $(STAMP)
+	$(BIN)/python tools/jupyter_edition.py --out _build/jupyter --student
+	$(BIN)/pytest -q tests/test_jupyter_edition.py
+
+# The PDF edition: the whole book as one PDF, _build/latex/weightinit.pdf, with Jupyter Book's
+# LaTeX builder (xelatex). The chapters execute as for `make book` and share its cache
+# (_build/.jupyter_cache): after `make book`, `make pdf` only typesets. TeX Live comes from
+# Debian's packages (installed below when missing, as the chromium target does).
+# Measured on the shared 2-core machine: installing TeX Live about 1m45s, the build see the note.
+PDF := _build/latex/weightinit.pdf
+.PHONY: pdf pdf-check texlive
+# sphinx-exercise leaves a reference to another page's exercise as "??" in LaTeX: the LaTeX
+# file is fixed (tools/jupyter_edition.py --fix-latex) before latexmk typesets it.
+pdf: $(STAMP) texlive
+	$(BIN)/jupyter-book build . --builder latex
+	$(BIN)/python tools/jupyter_edition.py --fix-latex _build/latex/weightinit.tex
+	$(MAKE) -C _build/latex all-pdf LATEXMKOPTS="-quiet -interaction=nonstopmode -halt-on-error"
+	@test -f $(PDF) && echo "the book as one PDF: $(PDF)"
+
+# Reads the PDF back (pdftotext): every chapter's title, no "??", every figure, no raw TeX.
+pdf-check: $(STAMP) texlive
+	@test -f $(PDF) || { echo "no $(PDF): run make pdf first" >&2; exit 1; }
+	$(BIN)/pytest -q -m pdf tests/test_pdf.py
+
+TEXLIVE := texlive-xetex texlive-latex-extra texlive-fonts-recommended fonts-freefont-otf \
+	fonts-dejavu-core latexmk xindy poppler-utils
+texlive:
+	@missing=; for command in xelatex latexmk xindy pdftotext; do \
+	    command -v $$command >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	    $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y --no-install-recommends $(TEXLIVE); fi

@@ -111,7 +111,8 @@ def _colab_prefix() -> str:
     config = yaml.safe_load((BOOK_ROOT / "_config.yml").read_text())
     repository = config["repository"]
     org, repo = urlparse(repository["url"]).path.strip("/").removesuffix(".git").split("/")[:2]
-    branch = repository.get("branch", "main")
+    theme = config.get("sphinx", {}).get("config", {}).get("html_theme_options", {})
+    branch = theme.get("repository_branch") or repository.get("branch", "main")  # Jupyter edition
     return f"https://colab.research.google.com/github/{org}/{repo}/blob/{branch}/"
 
 
