@@ -129,3 +129,88 @@ def test_no_torch_import() -> None:
     code = "import sys, weightinit.frameworks; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+# The table against the real Keras 3 and JAX (test dependencies pinned in requirements.txt).
+# Keras and JAX store a dense kernel as (fan_in, fan_out) and a 2-d convolution kernel as
+# (height, width, in, out): `_their_layout` turns torch's layout into theirs, `.T`-like
+# transposes bring the draw back.
+def _their_layout(shape: tuple) -> tuple:
+    out_channels, in_channels, *kernel = shape
+    return (*kernel, in_channels, out_channels)
+
+
+def _to_torch_layout(weights: np.ndarray) -> np.ndarray:
+    *kernel, in_channels, out_channels = range(weights.ndim)
+    return np.transpose(weights, (out_channels, in_channels, *kernel))
+
+
+@pytest.fixture(scope="module")
+def real_initializers() -> dict:
+    """(framework, initializer) -> a function of a shape in torch's layout that draws with
+    the library itself and returns the weights in torch's layout."""
+    import os
+
+    os.environ["KERAS_BACKEND"] = "jax"  # Keras defaults to TensorFlow, not installed
+    jax = pytest.importorskip("jax")
+    keras = pytest.importorskip("keras")
+    assert keras.backend.backend() == "jax"
+    init = jax.nn.initializers
+
+    def with_jax(initializer):
+        def draw(shape):
+            with jax.disable_jit():  # eager: no compilation per shape, 10x faster here
+                weights = initializer(jax.random.key(1), _their_layout(shape))
+            return _to_torch_layout(np.asarray(weights, dtype=np.float64))
+        return draw
+
+    def with_keras(initializer_class):
+        def draw(shape):
+            with jax.disable_jit():
+                weights = initializer_class(seed=1)(_their_layout(shape))
+            return _to_torch_layout(np.asarray(weights, dtype=np.float64))
+        return draw
+
+    k = keras.initializers
+    return {
+        ("Keras", "glorot_uniform"): with_keras(k.GlorotUniform),
+        ("Keras", "glorot_normal"): with_keras(k.GlorotNormal),
+        ("Keras", "he_normal"): with_keras(k.HeNormal),
+        ("Keras", "he_uniform"): with_keras(k.HeUniform),
+        ("Keras", "lecun_normal"): with_keras(k.LecunNormal),
+        ("Keras", "VarianceScaling()"): with_keras(k.VarianceScaling),
+        ("JAX", "jax.nn.initializers.glorot_uniform"): with_jax(init.glorot_uniform()),
+        ("JAX", "jax.nn.initializers.he_normal"): with_jax(init.he_normal()),
+        ("JAX", "jax.nn.initializers.lecun_normal"): with_jax(init.lecun_normal()),
+        # flax.linen's default kernel_init is jax.nn.initializers.lecun_normal() itself
+        # (flax.linen.initializers re-exports JAX's); Flax is not a test dependency.
+        ("Flax", "lecun_normal"): with_jax(init.lecun_normal()),
+    }
+
+
+NON_TORCH_ROWS = tuple(row for row in DEFAULTS if row.framework != "PyTorch")
+
+
+def test_every_non_torch_row_has_a_real_counterpart(real_initializers: dict) -> None:
+    assert set(real_initializers) == {(row.framework, row.initializer) for row in NON_TORCH_ROWS}
+
+
+@pytest.mark.parametrize("row", NON_TORCH_ROWS, ids=lambda r: f"{r.framework}:{r.initializer}")
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_keras_and_jax_rows_match_the_libraries(row: FrameworkDefault, shape: tuple,
+                                                real_initializers: dict) -> None:
+    theirs = real_initializers[row.framework, row.initializer](shape)
+    assert theirs.shape == shape
+    ours = row.sample(shape, rng=0)
+    assert stats.ks_2samp(ours.ravel(), theirs.ravel()).pvalue > P_MIN
+    # The same largest |w|: catches a row that is normal where the library truncates.
+    assert np.abs(theirs).max() <= row.bound(shape) * (1 + 1e-5)
+
+
+def test_keras_layers_use_the_rows_defaults(real_initializers: dict) -> None:
+    import keras
+
+    assert find("Keras", "glorot_uniform").used_by == "Dense, Conv2D, LSTM kernels"
+    for layer in (keras.layers.Dense(4), keras.layers.Conv2D(4, 3), keras.layers.LSTM(4)):
+        initializer = getattr(layer, "kernel_initializer", None) or layer.cell.kernel_initializer
+        assert type(initializer).__name__ == "GlorotUniform"
