@@ -48,12 +48,21 @@ AUTOGRADED = [chapter for chapter in CHAPTERS if any(not q.manual for q in QUEST
 
 #: One known mistake per chapter: the question, and (old, new) in its solution code.
 MISTAKES = {
-    "03_xavier": ("ch03-ex1", "bound = math.sqrt(6 / (fan_in + fan_out))",
-                  "bound = math.sqrt(6 / ((fan_in + fan_out) / 2))"),  # seed 003: variance x2
-    "04_he": ("ch04-ex1", '{"fan_in": fan_in, "fan_out": fan_out}[mode]',
-              '{"fan_in": fan_out, "fan_out": fan_in}[mode]'),
-    "06_recurrent": ("ch06-ex1", 'getattr(lstm, f"bias_hh_l{layer}")[H:2 * H] = 0.0',
-                     'getattr(lstm, f"bias_hh_l{layer}")[H:2 * H] = 1.0'),
+    "03_xavier": (
+        "ch03-ex1",
+        "bound = math.sqrt(6 / (fan_in + fan_out))",
+        "bound = math.sqrt(6 / ((fan_in + fan_out) / 2))",
+    ),  # seed 003: variance x2
+    "04_he": (
+        "ch04-ex1",
+        '{"fan_in": fan_in, "fan_out": fan_out}[mode]',
+        '{"fan_in": fan_out, "fan_out": fan_in}[mode]',
+    ),
+    "06_recurrent": (
+        "ch06-ex1",
+        'getattr(lstm, f"bias_hh_l{layer}")[H:2 * H] = 0.0',
+        'getattr(lstm, f"bias_hh_l{layer}")[H:2 * H] = 1.0',
+    ),
 }
 #: Seconds per notebook in the end-to-end test: a short notebook takes about 5 s alone and
 #: up to 20 s on a busy machine; the endless loop is stopped after it.
@@ -63,12 +72,18 @@ TIMEOUT = 45
 def short(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """``nb`` without the chapter's teaching sections: its cells up to ``weightinit.setup``
     (install cell, imports, seed), then those from the first exercise on."""
-    setup = next(i for i, cell in enumerate(nb.cells)
-                 if cell.cell_type == "code" and "weightinit.setup(" in cell.source)
-    first = next(i for i, cell in enumerate(nb.cells)
-                 if cell.cell_type == "markdown" and cell.source.startswith("### Exercise ch"))
+    setup = next(
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and "weightinit.setup(" in cell.source
+    )
+    first = next(
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "markdown" and cell.source.startswith("### Exercise ch")
+    )
     kept = nbformat.from_dict(json.loads(json.dumps(nb)))
-    kept.cells = kept.cells[:setup + 1] + kept.cells[first:]
+    kept.cells = kept.cells[: setup + 1] + kept.cells[first:]
     return kept
 
 
@@ -77,11 +92,14 @@ def built(tmp_path_factory) -> dict[str, assignments.Built]:
     out = tmp_path_factory.mktemp("assignments")
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {chapter.stem: pool.submit(assignments.build, chapter, out, run_tests=False,
-                                             root=ROOT) for chapter in CHAPTERS}
+        futures = {
+            chapter.stem: pool.submit(assignments.build, chapter, out, run_tests=False, root=ROOT)
+            for chapter in CHAPTERS
+        }
     result = {stem: future.result() for stem, future in futures.items()}
-    print(f"\n{len(result)} assignments built (otter assign, 2 at a time): "
-          f"{time.perf_counter() - start:.0f} s")
+    print(
+        f"\n{len(result)} assignments built (otter assign, 2 at a time): {time.perf_counter() - start:.0f} s"
+    )
     return result
 
 
@@ -120,7 +138,8 @@ def test_hidden_tests_are_stricter_where_the_checker_allows():
     stricter = assignments.stricter_code(code)
     assert "shapes=((384, 160)" in stricter and "seeds=(7, 13)" in stricter
     assert "_forget_bias_on_another_lstm(f" in assignments.stricter_code(
-        "checks.check_forget_bias(f, forget_bias=1.0)")
+        "checks.check_forget_bias(f, forget_bias=1.0)"
+    )
     assert assignments.stricter_code("checks.check_value('x', x, 1.0)") is None
 
 
@@ -221,8 +240,9 @@ def _read_csv(path: Path) -> dict[str, list[dict]]:
 
 
 def _graded(rows: list[dict]) -> dict[str, tuple[float, float]]:
-    return {r["question"]: (float(r["points"]), float(r["max_points"]))
-            for r in rows if r["status"] == "graded"}
+    return {
+        r["question"]: (float(r["points"]), float(r["max_points"])) for r in rows if r["status"] == "graded"
+    }
 
 
 def test_grading_a_folder_end_to_end(built, tmp_path):
@@ -236,16 +256,30 @@ def test_grading_a_folder_end_to_end(built, tmp_path):
     nbformat.write(short(course_files.read_notebook(ch03.solution)), str(folder / "good.ipynb"))
     for stem in MISTAKES:
         nbformat.write(mistaken(built[stem], stem), str(folder / f"mistake-{stem}.ipynb"))
-    for name, code in (("loop.ipynb", "while True:\n    pass"),
-                       ("raises.ipynb", "import a_module_that_does_not_exist"),
-                       ("crash.ipynb", "import os\nos._exit(1)")):
+    for name, code in (
+        ("loop.ipynb", "while True:\n    pass"),
+        ("raises.ipynb", "import a_module_that_does_not_exist"),
+        ("crash.ipynb", "import os\nos._exit(1)"),
+    ):
         nb = nbformat.from_dict(json.loads(json.dumps(student)))
         nb.cells.insert(2, nbformat.v4.new_code_cell(code))
         nbformat.write(nb, str(folder / name))
     out = tmp_path / "grades.csv"
     start = time.perf_counter()
-    assert grade.main([str(folder), "--out", str(out), "--timeout", str(TIMEOUT),
-                       "--assignments", str(ch03.folder.parent)]) == 0
+    assert (
+        grade.main(
+            [
+                str(folder),
+                "--out",
+                str(out),
+                "--timeout",
+                str(TIMEOUT),
+                "--assignments",
+                str(ch03.folder.parent),
+            ]
+        )
+        == 0
+    )
     wall = time.perf_counter() - start
     print(f"\n{len(list(folder.iterdir()))} notebooks graded by otter run, 2 at a time: {wall:.0f} s")
     by_file = _read_csv(out)
@@ -272,12 +306,28 @@ def test_files_that_are_no_notebook_or_of_another_chapter_get_a_row(built, tmp_p
     nameless.cells[1].source = "# Some other title"
     nbformat.write(nameless, str(folder / "nameless.ipynb"))
     out = tmp_path / "grades.csv"
-    assert grade.main([str(folder), "--out", str(out), "--chapter", "03",
-                       "--assignments", str(built["03_xavier"].folder.parent)]) == 0
+    assert (
+        grade.main(
+            [
+                str(folder),
+                "--out",
+                str(out),
+                "--chapter",
+                "03",
+                "--assignments",
+                str(built["03_xavier"].folder.parent),
+            ]
+        )
+        == 0
+    )
     by_file = _read_csv(out)
     status = {name: [row["status"] for row in rows] for name, rows in by_file.items()}
-    assert status == {"essay.txt": ["not a notebook"], "notes.ipynb": ["not a notebook"],
-                      "other.ipynb": ["other chapter"], "nameless.ipynb": ["unknown chapter"]}
+    assert status == {
+        "essay.txt": ["not a notebook"],
+        "notes.ipynb": ["not a notebook"],
+        "other.ipynb": ["other chapter"],
+        "nameless.ipynb": ["unknown chapter"],
+    }
     assert "04_he" in by_file["other.ipynb"][0]["note"]
 
 

@@ -70,8 +70,13 @@ PHONE_WIDTH = 390
 # axe-core's impacts that fail a page.
 AXE_FAILING = ("serious", "critical")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 TIMEOUT_MS = 60_000
 _DOUBLE_NUMBER = re.compile(r"\s*(\d+)\.\s+\1\.\s")  # "2. 2. Zero and random ..."
@@ -101,8 +106,9 @@ def _pages() -> list[str]:
         pages |= {
             path.relative_to(BOOK_HTML).as_posix()
             for path in BOOK_HTML.rglob("*.html")
-            if not any(part.startswith("_") or part == "reports"
-                       for part in path.relative_to(BOOK_HTML).parts[:-1])
+            if not any(
+                part.startswith("_") or part == "reports" for part in path.relative_to(BOOK_HTML).parts[:-1]
+            )
         }
     return sorted(pages)
 
@@ -125,8 +131,8 @@ def _notebook_source(page: str) -> Path | None:
 def _imports_matplotlib(notebook: Path) -> bool:
     cells = json.loads(notebook.read_text())["cells"]
     return any(
-        cell["cell_type"] == "code" and re.search(r"^\s*(import|from) matplotlib", "".join(cell["source"]),
-                                                  re.MULTILINE)
+        cell["cell_type"] == "code"
+        and re.search(r"^\s*(import|from) matplotlib", "".join(cell["source"]), re.MULTILINE)
         for cell in cells
     )
 
@@ -313,23 +319,43 @@ def test_page(page: str, base_url: str, browser_context) -> None:
     problems: list[str] = []
     browser_context.blocked.clear()
     tab = browser_context.context.new_page()
-    tab.on("pageerror", lambda error: None if error.message == KNOWN_JS_ERROR
-           else problems.append(f"JavaScript error: {error.message}"))
-    tab.on("console", lambda message: problems.append(f"console error: {message.text}")
-           if message.type == "error" and KNOWN_JS_ERROR not in message.text else None)
-    tab.on("requestfailed", lambda request: problems.append(
-        f"request failed: {request.url} ({request.failure})")
-        if request.url.startswith(base_url) else None)
-    tab.on("response", lambda response: problems.append(
-        f"HTTP {response.status}: {response.url}") if response.status >= 400 else None)
+    tab.on(
+        "pageerror",
+        lambda error: (
+            None if error.message == KNOWN_JS_ERROR else problems.append(f"JavaScript error: {error.message}")
+        ),
+    )
+    tab.on(
+        "console",
+        lambda message: (
+            problems.append(f"console error: {message.text}")
+            if message.type == "error" and KNOWN_JS_ERROR not in message.text
+            else None
+        ),
+    )
+    tab.on(
+        "requestfailed",
+        lambda request: (
+            problems.append(f"request failed: {request.url} ({request.failure})")
+            if request.url.startswith(base_url)
+            else None
+        ),
+    )
+    tab.on(
+        "response",
+        lambda response: (
+            problems.append(f"HTTP {response.status}: {response.url}") if response.status >= 400 else None
+        ),
+    )
     try:
         tab.goto(base_url + page, wait_until="load")
 
         # Maths: wait for MathJax's first typesetting, then look at every formula.
         if tab.locator(".math").count():
             try:
-                tab.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                                      timeout=30_000)
+                tab.wait_for_function(
+                    "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000
+                )
                 tab.evaluate("() => MathJax.startup.promise")
             except Exception as error:  # a timeout: MathJax never loaded
                 problems.append(f"MathJax did not load: {str(error).splitlines()[0]}")
@@ -337,15 +363,18 @@ def test_page(page: str, base_url: str, browser_context) -> None:
             if not maths["containers"]:
                 problems.append(f"maths not rendered: {maths['total']} formulas, no mjx-container")
             if maths["unrendered"]:
-                problems.append(f"{len(maths['unrendered'])} formulas not rendered, e.g. "
-                                f"{maths['unrendered'][:3]}")
+                problems.append(
+                    f"{len(maths['unrendered'])} formulas not rendered, e.g. {maths['unrendered'][:3]}"
+                )
             if maths["errors"]:
                 problems.append(f"MathJax errors: {maths['errors'][:3]}")
         for title in tab.locator("h1").all_text_contents():
             if _DOUBLE_NUMBER.match(title):
                 title = title.strip().removesuffix("#")
-                problems.append(f"the title repeats its number ({title!r}): _toc.yml numbers the "
-                                "chapters, so the page's own title must not")
+                problems.append(
+                    f"the title repeats its number ({title!r}): _toc.yml numbers the "
+                    "chapters, so the page's own title must not"
+                )
         raw_tex = sorted({match.group() for match in RAW_TEX.finditer(tab.evaluate(_PROSE))})
         if raw_tex:
             problems.append(f"raw TeX left in the text: {raw_tex}")
@@ -356,8 +385,9 @@ def test_page(page: str, base_url: str, browser_context) -> None:
             problems.append(f"images not loaded: {broken}")
         without_alt = tab.evaluate(_IMAGES_WITHOUT_ALT)
         if without_alt:
-            problems.append(f"{len(without_alt)} images without alt text (or a file name for it): "
-                            f"{without_alt[:3]}")
+            problems.append(
+                f"{len(without_alt)} images without alt text (or a file name for it): {without_alt[:3]}"
+            )
 
         notebook = _notebook_source(page)
         if notebook is not None:
@@ -365,12 +395,16 @@ def test_page(page: str, base_url: str, browser_context) -> None:
             if not tab.locator(f'a[href^="{colab}"]').count():
                 problems.append(f"no 'open in Colab' link to {colab}")
             if _imports_matplotlib(notebook) and not tab.locator(".cell_output img").count():
-                problems.append("the notebook imports matplotlib but the page shows no figure "
-                                "(was MPLBACKEND set to a non-inline backend during the build?)")
+                problems.append(
+                    "the notebook imports matplotlib but the page shows no figure "
+                    "(was MPLBACKEND set to a non-inline backend during the build?)"
+                )
             undescribed = tab.evaluate(_FIGURES_WITHOUT_DESCRIPTION)
             if undescribed:
-                problems.append(f"{len(undescribed)} figures whose alt text does not say what they show "
-                                f"(weightinit.plotting.use_style sets it): {undescribed[:2]}")
+                problems.append(
+                    f"{len(undescribed)} figures whose alt text does not say what they show "
+                    f"(weightinit.plotting.use_style sets it): {undescribed[:2]}"
+                )
             problems += _solutions_problems(tab)
 
         # Let late requests (fonts, lazy scripts) finish before the verdict.
@@ -417,8 +451,10 @@ def _solutions_problems(tab) -> list[str]:
             try:
                 body.wait_for(state="visible" if action == "open" else "hidden", timeout=5_000)
             except Exception:
-                problems.append(f"solution {name} did not {action} on a click on its title's text "
-                                f"({point['text']!r}, a <{point['hit']}>)")
+                problems.append(
+                    f"solution {name} did not {action} on a click on its title's text "
+                    f"({point['text']!r}, a <{point['hit']}>)"
+                )
                 break
         if tab.url != url:
             problems.append(f"a click on the title of solution {name} left the page for {tab.url}")
@@ -452,12 +488,15 @@ def _width_problems(tab) -> list[str]:
         tab.set_viewport_size({"width": width, "height": 900})
         columns = tab.evaluate(_CODE_COLUMNS)
         if columns is not None and columns < line_length:
-            problems.append(f"a code block holds {columns:.1f} characters a line at {width} px, fewer "
-                            f"than the chapters' line length ({line_length}): their lines would wrap")
+            problems.append(
+                f"a code block holds {columns:.1f} characters a line at {width} px, fewer "
+                f"than the chapters' line length ({line_length}): their lines would wrap"
+            )
         cut = tab.evaluate(_CUT_BLOCKS)
         if cut:
-            problems.append(f"{len(cut)} code or output blocks cut sideways at {width} px, e.g. "
-                            + "; ".join(cut[:3]))
+            problems.append(
+                f"{len(cut)} code or output blocks cut sideways at {width} px, e.g. " + "; ".join(cut[:3])
+            )
     tab.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
     if tab.evaluate(_PAGE_SCROLLS_SIDEWAYS):
         problems.append(f"the page scrolls sideways at {PHONE_WIDTH} px")
@@ -479,7 +518,8 @@ def _axe_problems(tab, where: str) -> list[str]:
     return [
         f"axe ({where}): {violation['impact']} {violation['id']}: {violation['help']} "
         f"({len(violation['nodes'])}x, e.g. {violation['nodes'][0]['target']})"
-        for violation in results["violations"] if violation["impact"] in AXE_FAILING
+        for violation in results["violations"]
+        if violation["impact"] in AXE_FAILING
     ]
 
 
@@ -487,8 +527,9 @@ def test_search_finds_chapter_3(base_url: str, browser_context) -> None:
     """The book's search (Sphinx's index, in the browser) lists the Xavier chapter for "Xavier"."""
     tab = browser_context.context.new_page()
     errors: list[str] = []
-    tab.on("pageerror", lambda error: None if error.message == KNOWN_JS_ERROR
-           else errors.append(error.message))
+    tab.on(
+        "pageerror", lambda error: None if error.message == KNOWN_JS_ERROR else errors.append(error.message)
+    )
     try:
         tab.goto(base_url + "search.html?q=Xavier", wait_until="load")
         results = tab.locator("#search-results ul.search li a")

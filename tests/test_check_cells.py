@@ -21,19 +21,24 @@ CHAPTERS = course_files.chapter_notebooks(ROOT)
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
 def test_every_check_cell_is_folded(chapter: Path) -> None:
     found = check_cells.problems(chapter)
-    assert not found, ("check cells break the rule (run `.venv/bin/python tools/check_cells.py "
-                       "--write`):\n  " + "\n  ".join(found))
+    assert not found, (
+        "check cells break the rule (run `.venv/bin/python tools/check_cells.py "
+        "--write`):\n  " + "\n  ".join(found)
+    )
 
 
-@pytest.mark.parametrize(("source", "expected"), [
-    ("assert a > 0\nassert b < 1\n{'a': a, 'b': b}", True),   # asserts, then the numbers shown
-    ("x = f()\nassert x > 0", False),                          # half: the computation stays shown
-    ("x = f()\nfor v in x:\n    assert v > 0\nassert x[0] < 1", True),  # a loop of asserts
-    ("for v in x:\n    print(v)\n    assert v > 0", False),    # a loop that does more
-    ("def f():\n    return 1\nassert f() == 1\nassert f() + 1 == 2", False),  # defines f
-    ("%timeit f()", False),                                    # a magic: not Python
-    ("", False),
-])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("assert a > 0\nassert b < 1\n{'a': a, 'b': b}", True),  # asserts, then the numbers shown
+        ("x = f()\nassert x > 0", False),  # half: the computation stays shown
+        ("x = f()\nfor v in x:\n    assert v > 0\nassert x[0] < 1", True),  # a loop of asserts
+        ("for v in x:\n    print(v)\n    assert v > 0", False),  # a loop that does more
+        ("def f():\n    return 1\nassert f() == 1\nassert f() + 1 == 2", False),  # defines f
+        ("%timeit f()", False),  # a magic: not Python
+        ("", False),
+    ],
+)
 def test_the_rule(source: str, expected: bool) -> None:
     assert check_cells.is_check_cell(source) is expected
 
@@ -42,8 +47,16 @@ def _notebook(tmp_path: Path, *sources: str, folded: tuple[int, ...] = ()) -> Pa
     cells = []
     for index, source in enumerate(sources):
         metadata = {"tags": ["hide-input"], "mystnb": dict(check_cells.PROMPTS)} if index in folded else {}
-        cells.append({"cell_type": "code", "id": f"cell-{index}", "metadata": metadata, "source": source,
-                      "outputs": [], "execution_count": None})
+        cells.append(
+            {
+                "cell_type": "code",
+                "id": f"cell-{index}",
+                "metadata": metadata,
+                "source": source,
+                "outputs": [],
+                "execution_count": None,
+            }
+        )
     path = tmp_path / "chapter.ipynb"
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     return path

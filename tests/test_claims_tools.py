@@ -8,8 +8,11 @@ import spread
 
 def _executed(tmp_path, outputs):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# t"), nbformat.v4.new_code_cell("x = 1"),
-                nbformat.v4.new_code_cell("assert x < 0, 'x is positive'")]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# t"),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("assert x < 0, 'x is positive'"),
+    ]
     nb.cells[2].outputs = outputs
     path = tmp_path / "run.ipynb"
     nbformat.write(nb, str(path))
@@ -18,8 +21,11 @@ def _executed(tmp_path, outputs):
 
 def test_failure_names_the_cell_the_error_and_the_assert(tmp_path):
     error = nbformat.v4.new_output(
-        "error", ename="AssertionError", evalue="x is positive",
-        traceback=["\x1b[0;31m----> 1\x1b[0m \x1b[38;5;28massert\x1b[39m x < 0, 'x is positive'"])
+        "error",
+        ename="AssertionError",
+        evalue="x is positive",
+        traceback=["\x1b[0;31m----> 1\x1b[0m \x1b[38;5;28massert\x1b[39m x < 0, 'x is positive'"],
+    )
     message = claims.failure(_executed(tmp_path, [error]))
     assert message == "code cell 2: AssertionError: x is positive at `assert x < 0, 'x is positive'`"
 
@@ -45,8 +51,11 @@ def test_bad_seeds_are_refused(capsys):
 
 def test_probe_cuts_after_the_named_cell_and_prints_the_quantities():
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("a = 2"), nbformat.v4.new_code_cell("b = a * 3"),
-                nbformat.v4.new_code_cell("c = 1 / 0")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("a = 2"),
+        nbformat.v4.new_code_cell("b = a * 3"),
+        nbformat.v4.new_code_cell("c = 1 / 0"),
+    ]
     probe = spread.probe_notebook(nb, {"b": "b", "half": "b / 2"}, upto="a * 3")
     assert [cell.source for cell in probe.cells[:2]] == ["a = 2", "b = a * 3"]
     namespace = {}

@@ -277,10 +277,12 @@ def test_colab_links_point_at_the_chapters():
     assert CHAPTERS
     for chapter in CHAPTERS:
         link = _colab_link(theme, chapter.relative_to(ROOT).with_suffix("").as_posix())
-        assert link == (f"{COLAB}/github/{org_repo[1]}/{org_repo[2]}/blob/{branch}/"
-                        f"{chapter.relative_to(ROOT).as_posix()}")
-        assert link.startswith("https://colab.research.google.com/github/weightinit-course/"
-                               "weightinit/blob/jupyter/chapters/")
+        assert link == (
+            f"{COLAB}/github/{org_repo[1]}/{org_repo[2]}/blob/{branch}/{chapter.relative_to(ROOT).as_posix()}"
+        )
+        assert link.startswith(
+            "https://colab.research.google.com/github/weightinit-course/weightinit/blob/jupyter/chapters/"
+        )
 
 
 def test_every_chapter_in_the_toc_is_a_notebook():

@@ -183,8 +183,9 @@ def test_repr_html_and_plot():
 def _sentinel_model():
     """A model in a known state: sentinel weights, some .grad set and some None, mixed modes."""
     # RReLU draws its slopes from the global generator in train mode: the call must not show
-    model = nn.Sequential(nn.Linear(WIDTH, 64), nn.BatchNorm1d(64), nn.RReLU(), nn.Dropout(0.5),
-                          nn.Linear(64, CLASSES))
+    model = nn.Sequential(
+        nn.Linear(WIDTH, 64), nn.BatchNorm1d(64), nn.RReLU(), nn.Dropout(0.5), nn.Linear(64, CLASSES)
+    )
     with torch.no_grad():
         for i, parameter in enumerate(model.parameters()):
             parameter.fill_(7.0 + i)
@@ -196,9 +197,11 @@ def _sentinel_model():
 
 
 def _state(model):
-    return ({k: v.clone() for k, v in model.state_dict().items()},
-            [None if p.grad is None else p.grad.clone() for p in model.parameters()],
-            [m.training for m in model.modules()])
+    return (
+        {k: v.clone() for k, v in model.state_dict().items()},
+        [None if p.grad is None else p.grad.clone() for p in model.parameters()],
+        [m.training for m in model.modules()],
+    )
 
 
 def _same(model, state):
@@ -233,14 +236,16 @@ def test_left_as_it_was_for_every_error(target):
     model = _sentinel_model()
     state = _state(model)
     x, y = _data()
-    bad_batches = [torch.randn(BATCH, WIDTH + 1), x.clone().index_fill_(0, torch.tensor([3]),
-                                                                        float("nan"))]
+    bad_batches = [torch.randn(BATCH, WIDTH + 1), x.clone().index_fill_(0, torch.tensor([3]), float("nan"))]
     for bad in bad_batches:
         with pytest.raises(ValueError):
             diagnose(model, bad, y if target else None)
         _same(model, state)
-    for bad_target in (torch.randint(0, CLASSES, (BATCH + 1,)), torch.full((BATCH,), CLASSES),
-                       torch.zeros(BATCH, CLASSES + 1)):
+    for bad_target in (
+        torch.randint(0, CLASSES, (BATCH + 1,)),
+        torch.full((BATCH,), CLASSES),
+        torch.zeros(BATCH, CLASSES + 1),
+    ):
         with pytest.raises(ValueError):
             diagnose(model, x, bad_target)
         _same(model, state)

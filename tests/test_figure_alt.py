@@ -28,8 +28,10 @@ def test_alt_text_says_what_the_figure_shows() -> None:
     fig.suptitle("Two runs")
     alt = plotting.describe_figure(fig)
     plt.close(fig)
-    assert alt == ("Figure: Two runs. 2 panels: (1) He keeps the std near 1: std (log scale) "
-                   "against layer; lines: he, xavier | (2) loss against epoch.")
+    assert alt == (
+        "Figure: Two runs. 2 panels: (1) He keeps the std near 1: std (log scale) "
+        "against layer; lines: he, xavier | (2) loss against epoch."
+    )
 
 
 def test_a_bare_figure_says_so() -> None:

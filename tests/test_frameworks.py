@@ -162,6 +162,7 @@ def real_initializers() -> dict:
             with jax.disable_jit():  # eager: no compilation per shape, 10x faster here
                 weights = initializer(jax.random.key(1), _their_layout(shape))
             return _to_torch_layout(np.asarray(weights, dtype=np.float64))
+
         return draw
 
     def with_keras(initializer_class):
@@ -169,6 +170,7 @@ def real_initializers() -> dict:
             with jax.disable_jit():
                 weights = initializer_class(seed=1)(_their_layout(shape))
             return _to_torch_layout(np.asarray(weights, dtype=np.float64))
+
         return draw
 
     k = keras.initializers
@@ -197,8 +199,9 @@ def test_every_non_torch_row_has_a_real_counterpart(real_initializers: dict) -> 
 
 @pytest.mark.parametrize("row", NON_TORCH_ROWS, ids=lambda r: f"{r.framework}:{r.initializer}")
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
-def test_keras_and_jax_rows_match_the_libraries(row: FrameworkDefault, shape: tuple,
-                                                real_initializers: dict) -> None:
+def test_keras_and_jax_rows_match_the_libraries(
+    row: FrameworkDefault, shape: tuple, real_initializers: dict
+) -> None:
     theirs = real_initializers[row.framework, row.initializer](shape)
     assert theirs.shape == shape
     ours = row.sample(shape, rng=0)

@@ -38,10 +38,12 @@ def edition(tmp_path_factory) -> dict[str, nbformat.NotebookNode]:
     out = tmp_path_factory.mktemp("jupyter")
     written = jupyter_edition.write(out, root=ROOT, with_student=True)
     assert [path.relative_to(out) for path in written] == [
-        chapter.relative_to(ROOT) for chapter in CHAPTERS]  # the chapters' own paths
+        chapter.relative_to(ROOT) for chapter in CHAPTERS
+    ]  # the chapters' own paths
     return {path.name: nbformat.read(str(path), as_version=4) for path in written} | {
         f"student/{path.name}": nbformat.read(str(out / "student" / path.name), as_version=4)
-        for path in written}
+        for path in written
+    }
 
 
 def _markdown(nb) -> list[str]:
@@ -55,8 +57,10 @@ def test_no_myst_survives(edition, chapter):
     for index, source in enumerate(_markdown(nb)):
         for what, pattern in MYST.items():
             match = pattern.search(source)
-            assert not match, (f"{chapter.name}, markdown cell {index}: {what} survives: "
-                               f"{source[max(0, match.start() - 60):match.end() + 60]!r}")
+            assert not match, (
+                f"{chapter.name}, markdown cell {index}: {what} survives: "
+                f"{source[max(0, match.start() - 60) : match.end() + 60]!r}"
+            )
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
@@ -66,8 +70,11 @@ def test_exercises_are_headed_paragraphs_with_their_maths_outside_code(edition, 
     exercises = course_files.exercises(full)
     assert exercises, f"{chapter.name} has no exercises"
     number = int(course_files.chapter_number(chapter))
-    headed = [cell.source for cell in nb.cells if cell.cell_type == "markdown"
-              and re.match(rf"^#{{2,6}} Exercise {number}\.\d+", cell.source)]
+    headed = [
+        cell.source
+        for cell in nb.cells
+        if cell.cell_type == "markdown" and re.match(rf"^#{{2,6}} Exercise {number}\.\d+", cell.source)
+    ]
     assert len(headed) == len(exercises)
     for k, (exercise, generated) in enumerate(zip(exercises, headed, strict=True), start=1):
         heading = generated.splitlines()[0]
@@ -87,15 +94,17 @@ def test_exercises_are_headed_paragraphs_with_their_maths_outside_code(edition, 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
 def test_references_and_citations_become_links_to_the_book(edition, chapter):
     full = course_files.read_notebook(chapter)
-    roles = [m for source in _markdown(full)
-             for m in re.finditer(r"\{(doc|ref|numref|cite[:\w]*)\}`([^`]+)`", source)]
+    roles = [
+        m
+        for source in _markdown(full)
+        for m in re.finditer(r"\{(doc|ref|numref|cite[:\w]*)\}`([^`]+)`", source)
+    ]
     text = "\n".join(_markdown(edition[chapter.name]))
     links = re.findall(r"\]\((https?://[^)\s]+)\)", text)
     to_book = [link for link in links if link.startswith(URL)]
     cited = sum(len(m[2].split(",")) for m in roles if m[1].startswith("cite"))
     assert len(to_book) >= len(roles) - sum(1 for m in roles if m[1].startswith("cite")) + cited
-    pages = {f"{URL}{docname}.html" for docname in jupyter_edition._toc_files(
-        course_files.read_toc(ROOT))}
+    pages = {f"{URL}{docname}.html" for docname in jupyter_edition._toc_files(course_files.read_toc(ROOT))}
     anchors = {f"{URL}{t.docname}.html#{t.anchor}" for t in BOOK.labels.values()}
     for link in to_book:
         page, _, anchor = link.partition("#")
@@ -116,8 +125,7 @@ def test_code_cells_are_the_chapters_own_and_solutions_fold(edition, chapter):
     kept = [cell for i, cell in enumerate(full.cells) if cell.cell_type == "code" and i not in inside]
     generated = [cell for cell in nb.cells if cell.cell_type == "code"]
     assert [cell.source for cell in generated] == [cell.source for cell in kept]
-    assert [cell.metadata.get("tags") for cell in generated] == [
-        cell.metadata.get("tags") for cell in kept]
+    assert [cell.metadata.get("tags") for cell in generated] == [cell.metadata.get("tags") for cell in kept]
     folded = [cell for cell in nb.cells if jupyter_edition.SOLUTION_TAG in cell.metadata.get("tags", [])]
     solutions = course_files.solutions(full)
     assert len(folded) == len(solutions)
@@ -140,10 +148,12 @@ def _convert(*sources: str, docname: str = "chapters/03_xavier") -> list[str]:
 
 
 def test_roles_become_links_and_citations():
-    (text,) = _convert("See {doc}`04_he`, {doc}`the intro <../intro>`, {ref}`ch01-ex4`, "
-                       "{numref}`ch03-ex2` and `{doc}` in code. "
-                       "{cite}`glorot2010understanding`; {cite:t}`he2015delving`; "
-                       "{cite}`glorot2010understanding,lecun1998efficient`.")
+    (text,) = _convert(
+        "See {doc}`04_he`, {doc}`the intro <../intro>`, {ref}`ch01-ex4`, "
+        "{numref}`ch03-ex2` and `{doc}` in code. "
+        "{cite}`glorot2010understanding`; {cite:t}`he2015delving`; "
+        "{cite}`glorot2010understanding,lecun1998efficient`."
+    )
     assert f"[He (Kaiming) initialization]({URL}chapters/04_he.html)" in text
     assert f"[the intro]({URL}intro.html)" in text
     assert f"[Exercise 1.4]({URL}chapters/01_why_init.html#ch01-ex4)" in text
@@ -160,7 +170,8 @@ def test_admonitions_math_and_targets():
         "```{note}\nA $x$ note with {doc}`04_he`.\n```",
         "```{math}\n:label: eq-var\n\\operatorname{Var}(z) = n v\n```",
         "(my-target)=\n## A section\n% a comment",
-        ":::{admonition} Why?\n:class: dropdown\nBecause.\n:::")
+        ":::{admonition} Why?\n:class: dropdown\nBecause.\n:::",
+    )
     assert note.startswith("> **Note**\n>\n> A $x$ note with [He (Kaiming)")
     assert math == "$$\n\\operatorname{Var}(z) = n v\n$$"
     assert target == '<a id="my-target"></a>\n## A section'
@@ -175,10 +186,14 @@ def test_a_broken_reference_is_an_error_not_a_silent_link():
 
 
 def test_the_book_url_comes_from_the_repository_settings():
-    assert jupyter_edition.book_url(
-        {"repository": {"url": "https://github.com/Some-Org/course"}}) == "https://some-org.github.io/course/"
-    assert jupyter_edition.book_url(
-        {"html": {"baseurl": "https://example.org/book"}}) == "https://example.org/book/"
+    assert (
+        jupyter_edition.book_url({"repository": {"url": "https://github.com/Some-Org/course"}})
+        == "https://some-org.github.io/course/"
+    )
+    assert (
+        jupyter_edition.book_url({"html": {"baseurl": "https://example.org/book"}})
+        == "https://example.org/book/"
+    )
     with pytest.raises(ValueError, match="repository.url"):
         jupyter_edition.book_url({"repository": {"url": "https://gitlab.com/a/b"}})
     config = course_files.read_config(ROOT)

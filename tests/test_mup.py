@@ -37,8 +37,9 @@ class PackageMLP(nn.Module):
         return self.output(x)
 
 
-def package_model(width: int, *, state: dict | None = None, sp: bool = False,
-                  num_hidden_layers: int = 1) -> PackageMLP:
+def package_model(
+    width: int, *, state: dict | None = None, sp: bool = False, num_hidden_layers: int = 1
+) -> PackageMLP:
     """A PackageMLP with its base shapes set (µP, or SP with ``sp``), optionally loaded."""
     model = PackageMLP(width, num_hidden_layers)
     if state is not None:
@@ -50,15 +51,24 @@ def package_model(width: int, *, state: dict | None = None, sp: bool = False,
 
 
 def ours(width: int, parametrization: str = "mup", seed: int = 0, **kwargs) -> mup.MuMLP:
-    return mup.MuMLP(IN, width, OUT, base_width=BASE, parametrization=parametrization,
-                     generator=torch.Generator().manual_seed(seed), **kwargs)
+    return mup.MuMLP(
+        IN,
+        width,
+        OUT,
+        base_width=BASE,
+        parametrization=parametrization,
+        generator=torch.Generator().manual_seed(seed),
+        **kwargs,
+    )
 
 
 def effective_stds(model: nn.Module, multiplier: float) -> dict[str, float]:
     """Std of each weight as the layer applies it (the readout's multiplier included)."""
-    return {"input": model.input.weight.std().item(),
-            "hidden": model.hidden[0].weight.std().item(),
-            "output": model.output.weight.std().item() * multiplier}
+    return {
+        "input": model.input.weight.std().item(),
+        "hidden": model.hidden[0].weight.std().item(),
+        "output": model.output.weight.std().item() * multiplier,
+    }
 
 
 def test_initial_scales_change_with_width_as_in_mup_package():
@@ -73,8 +83,7 @@ def test_initial_scales_change_with_width_as_in_mup_package():
         our_ratio = stds["ours", 8 * BASE][kind] / stds["ours", BASE][kind]
         # µP: input 1 (fan_in fixed), hidden 1/sqrt(8), output 1/8; sampling error < 2%
         assert our_ratio == pytest.approx(package_ratio, rel=0.04), kind
-    assert stds["ours", 8 * BASE]["output"] / stds["ours", BASE]["output"] == pytest.approx(
-        1 / 8, rel=0.04)
+    assert stds["ours", 8 * BASE]["output"] / stds["ours", BASE]["output"] == pytest.approx(1 / 8, rel=0.04)
 
 
 @pytest.mark.parametrize("width", [BASE, 4 * BASE, 16 * BASE])
@@ -114,8 +123,14 @@ def test_hidden_adam_lr_is_divided_by_the_width_multiplier():
     # and the point of it: with it, a hidden layer's change does not grow with the width
     x = torch.randn(64, IN, generator=torch.Generator().manual_seed(1))
     y = torch.randint(0, OUT, (64,), generator=torch.Generator().manual_seed(2))
-    result = mup.coord_check(lambda w, g: mup.MuMLP(IN, w, OUT, base_width=BASE, generator=g),
-                             [BASE, 4 * BASE, 16 * BASE], x, y, lr=0.01, steps=2)
+    result = mup.coord_check(
+        lambda w, g: mup.MuMLP(IN, w, OUT, base_width=BASE, generator=g),
+        [BASE, 4 * BASE, 16 * BASE],
+        x,
+        y,
+        lr=0.01,
+        steps=2,
+    )
     assert abs(result.slopes()["hidden.0"]) < 0.2
 
 
@@ -134,8 +149,15 @@ def test_coordinate_checks_agree_with_mup_package(optimizer):
 
     result = {
         "ours": mup.coord_check(build_ours, widths, x, y, lr=lr, optimizer=optimizer, steps=3),
-        "package": mup.coord_check(build_package, widths, x, y, lr=lr, steps=3,
-                                   optimizer=lambda m, lr: package_optimizer(m.parameters(), lr=lr)),
+        "package": mup.coord_check(
+            build_package,
+            widths,
+            x,
+            y,
+            lr=lr,
+            steps=3,
+            optimizer=lambda m, lr: package_optimizer(m.parameters(), lr=lr),
+        ),
     }
     assert result["ours"].layers == result["package"].layers == ("input", "hidden.0", "output")
     np.testing.assert_allclose(result["ours"].changes, result["package"].changes, rtol=1e-4)
@@ -145,9 +167,17 @@ def test_coordinate_checks_agree_with_mup_package(optimizer):
 def test_coord_check_separates_sp_from_mup_under_adam():
     x = torch.randn(64, IN, generator=torch.Generator().manual_seed(3))
     y = torch.randint(0, OUT, (64,), generator=torch.Generator().manual_seed(4))
-    slopes = {p: mup.coord_check(lambda w, g, p=p: ours(w, p, seed=int(g.initial_seed())),
-                                 [BASE, 4 * BASE, 16 * BASE], x, y, lr=0.01, steps=3).slopes()
-              for p in mup.PARAMETRIZATIONS}
+    slopes = {
+        p: mup.coord_check(
+            lambda w, g, p=p: ours(w, p, seed=int(g.initial_seed())),
+            [BASE, 4 * BASE, 16 * BASE],
+            x,
+            y,
+            lr=0.01,
+            steps=3,
+        ).slopes()
+        for p in mup.PARAMETRIZATIONS
+    }
     assert slopes["sp"]["hidden.0"] > 0.6 and slopes["sp"]["output"] > 0.6  # theory: 1
     assert all(abs(s) < 0.2 for s in slopes["mup"].values())  # theory: 0
 
@@ -179,8 +209,7 @@ def test_layer_rule_table():
 def test_readout_zero_init_and_biases_start_at_zero():
     net = ours(4 * BASE, readout_zero_init=True)
     assert torch.count_nonzero(net.output.weight) == 0
-    assert all(torch.count_nonzero(layer.bias) == 0
-               for layer in (net.input, net.hidden[0], net.output))
+    assert all(torch.count_nonzero(layer.bias) == 0 for layer in (net.input, net.hidden[0], net.output))
     assert torch.count_nonzero(net(torch.randn(3, IN))) == 0
 
 
@@ -195,36 +224,49 @@ def test_final_loss_learns_and_reports_divergence_as_inf():
     x = torch.randn(256, IN, generator=g)
     y = (x[:, 0] > 0).long()
     assert mup.final_loss(ours(64, seed=1), x, y, lr=0.01, steps=30, generator=g) < 0.5
-    assert mup.final_loss(ours(64, seed=1), x, y, lr=1e8, optimizer="sgd", steps=30,
-                          generator=g) == math.inf
+    assert mup.final_loss(ours(64, seed=1), x, y, lr=1e8, optimizer="sgd", steps=30, generator=g) == math.inf
 
 
-@pytest.mark.parametrize(("call", "argument"), [
-    (lambda: mup.layer_rule("conv", 8), "kind"),
-    (lambda: mup.layer_rule("hidden", 0), "fan_in"),
-    (lambda: mup.layer_rule("hidden", 8, width_mult=-1.0), "width_mult"),
-    (lambda: mup.layer_rule("hidden", 8, width_mult=float("nan")), "width_mult"),
-    (lambda: mup.layer_rule("hidden", 8, parametrization="ntk"), "parametrization"),
-    (lambda: mup.layer_rule("hidden", 8, gain=-1.0), "gain"),
-    (lambda: mup.MuMLP(8, 0, 2), "width"),
-    (lambda: mup.MuMLP(8, 16, 2, base_width=0), "base_width"),
-    (lambda: mup.MuMLP(8, 16, 2, num_hidden_layers=0), "num_hidden_layers"),
-    (lambda: mup.MuMLP(8, 16, 2, nonlinearity="swish"), "nonlinearity"),
-    (lambda: mup.MuMLP(8, 16, 2, parametrization="SP"), "parametrization"),
-    (lambda: mup.param_groups(nn.Linear(2, 2), 0.1), "model"),
-    (lambda: mup.param_groups(ours(64), 0.1, optimizer="rmsprop"), "optimizer"),
-    (lambda: mup.param_groups(ours(64), 0.0), "lr"),
-    (lambda: mup.param_groups(ours(64), float("inf")), "lr"),
-    (lambda: mup.coord_check(ours, [64], torch.zeros(2, IN), torch.zeros(2, OUT), lr=0.1), "widths"),
-    (lambda: mup.coord_check(ours, [128, 64], torch.zeros(2, IN), torch.zeros(2, OUT), lr=0.1),
-     "widths"),
-    (lambda: mup.coord_check(ours, [64, 128], torch.zeros(2, IN), torch.zeros(2, OUT), lr=0.1,
-                             steps=0), "steps"),
-    (lambda: mup.coord_check(ours, [64, 128], torch.zeros(2, IN), torch.zeros(2, OUT), lr=0.1,
-                             seeds=()), "seeds"),
-    (lambda: mup.coord_check(ours, [64, 128], torch.zeros(2, IN), torch.zeros(2, OUT), lr=0.1,
-                             optimizer=3), "optimizer"),
-])
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: mup.layer_rule("conv", 8), "kind"),
+        (lambda: mup.layer_rule("hidden", 0), "fan_in"),
+        (lambda: mup.layer_rule("hidden", 8, width_mult=-1.0), "width_mult"),
+        (lambda: mup.layer_rule("hidden", 8, width_mult=float("nan")), "width_mult"),
+        (lambda: mup.layer_rule("hidden", 8, parametrization="ntk"), "parametrization"),
+        (lambda: mup.layer_rule("hidden", 8, gain=-1.0), "gain"),
+        (lambda: mup.MuMLP(8, 0, 2), "width"),
+        (lambda: mup.MuMLP(8, 16, 2, base_width=0), "base_width"),
+        (lambda: mup.MuMLP(8, 16, 2, num_hidden_layers=0), "num_hidden_layers"),
+        (lambda: mup.MuMLP(8, 16, 2, nonlinearity="swish"), "nonlinearity"),
+        (lambda: mup.MuMLP(8, 16, 2, parametrization="SP"), "parametrization"),
+        (lambda: mup.param_groups(nn.Linear(2, 2), 0.1), "model"),
+        (lambda: mup.param_groups(ours(64), 0.1, optimizer="rmsprop"), "optimizer"),
+        (lambda: mup.param_groups(ours(64), 0.0), "lr"),
+        (lambda: mup.param_groups(ours(64), float("inf")), "lr"),
+        (lambda: mup.coord_check(ours, [64], torch.zeros(2, IN), torch.zeros(2, OUT), lr=0.1), "widths"),
+        (lambda: mup.coord_check(ours, [128, 64], torch.zeros(2, IN), torch.zeros(2, OUT), lr=0.1), "widths"),
+        (
+            lambda: mup.coord_check(
+                ours, [64, 128], torch.zeros(2, IN), torch.zeros(2, OUT), lr=0.1, steps=0
+            ),
+            "steps",
+        ),
+        (
+            lambda: mup.coord_check(
+                ours, [64, 128], torch.zeros(2, IN), torch.zeros(2, OUT), lr=0.1, seeds=()
+            ),
+            "seeds",
+        ),
+        (
+            lambda: mup.coord_check(
+                ours, [64, 128], torch.zeros(2, IN), torch.zeros(2, OUT), lr=0.1, optimizer=3
+            ),
+            "optimizer",
+        ),
+    ],
+)
 def test_bad_input_names_the_argument_and_the_value(call, argument):
     with pytest.raises(ValueError, match=argument) as error:
         call()

@@ -38,8 +38,9 @@ def text() -> str:
         pytest.fail(f"no {PDF.relative_to(ROOT)}: run make pdf first")
     if shutil.which("pdftotext") is None:
         pytest.fail("pdftotext is missing: make texlive installs poppler-utils")
-    result = subprocess.run(["pdftotext", "-enc", "UTF-8", str(PDF), "-"], capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(PDF), "-"], capture_output=True, text=True, check=True
+    )
     return result.stdout
 
 
@@ -67,8 +68,7 @@ def test_no_unresolved_reference(text):
     found = [line for line in text.splitlines() if "??" in line]
     assert not found, f"unresolved references: {found[:5]}"
     log = (LATEX / "weightinit.log").read_text(encoding="utf-8", errors="replace")
-    assert "undefined references" not in log and "Citation" not in re.findall(
-        r"LaTeX Warning: (\w+)", log)
+    assert "undefined references" not in log and "Citation" not in re.findall(r"LaTeX Warning: (\w+)", log)
 
 
 def test_every_figure_is_in_the_pdf():
@@ -78,8 +78,9 @@ def test_every_figure_is_in_the_pdf():
     for name, extension in included:
         candidates = [LATEX / f"{name}{extension}"] + list(LATEX.glob(f"{name}.*"))
         assert any(path.exists() for path in candidates), f"figure {name}{extension} is missing"
-    images = subprocess.run(["pdfimages", "-list", str(PDF)], capture_output=True, text=True,
-                            check=True).stdout.splitlines()[2:]
+    images = subprocess.run(
+        ["pdfimages", "-list", str(PDF)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
     assert len(images) >= len(included), (len(images), len(included))
     log = (LATEX / "weightinit.log").read_text(encoding="utf-8", errors="replace")
     assert not re.search(r"File `[^']+' not found", log)
@@ -87,9 +88,16 @@ def test_every_figure_is_in_the_pdf():
 
 def test_no_raw_tex_where_maths_should_be(text):
     """Raw TeX may appear only inside code that holds it (a matplotlib label, say)."""
-    code = "\n".join(cell.source for path in CHAPTERS
-                     for cell in course_files.read_notebook(path).cells if cell.cell_type == "code")
+    code = "\n".join(
+        cell.source
+        for path in CHAPTERS
+        for cell in course_files.read_notebook(path).cells
+        if cell.cell_type == "code"
+    )
     code_words = _words(code)
-    raw = [line.strip() for line in text.splitlines()
-           if RAW_TEX.search(line) and _words(line).strip() not in code_words]
+    raw = [
+        line.strip()
+        for line in text.splitlines()
+        if RAW_TEX.search(line) and _words(line).strip() not in code_words
+    ]
     assert not raw, f"raw TeX in the PDF's text: {raw[:8]}"

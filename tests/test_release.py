@@ -36,7 +36,8 @@ def test_the_changelog_starts_with_this_release():
     releases = re.findall(r"^## \[(\d+\.\d+\.\d+)\]", changelog, re.M)
     assert releases, "CHANGELOG.md has no '## [X.Y.Z]' section"
     assert releases[0] == VERSION, (
-        f"CHANGELOG.md's newest release is {releases[0]}, weightinit.__version__ is {VERSION}")
+        f"CHANGELOG.md's newest release is {releases[0]}, weightinit.__version__ is {VERSION}"
+    )
     numbers = [tuple(map(int, release.split("."))) for release in releases]
     assert numbers == sorted(numbers, reverse=True) and len(set(numbers)) == len(numbers)
 
@@ -56,7 +57,8 @@ def test_the_pinned_install_cell_installs_this_release():
     assert f'"weightinit @ git+{url}@v{VERSION}"' in cell
     # Only the URL differs from the chapters' cell, which follows the branch.
     assert cell == colab_cell.render(ROOT).replace(
-        colab_cell.install_url(course_files.read_config(ROOT)), f"git+{url}@v{VERSION}")
+        colab_cell.install_url(course_files.read_config(ROOT)), f"git+{url}@v{VERSION}"
+    )
 
 
 def test_the_licences_are_there_and_named():

@@ -79,7 +79,7 @@ def test_exercises_and_their_feedback_stay(edition, chapter):
         assert after.checkers == before.checkers and after.solution is None
     # The install cell is pinned to the release: a term's notebooks survive changes on main.
     assert course_files.first_code_cell(student).source == colab_cell.render_pinned(ROOT)
-    assert f"@{colab_cell.release_tag(ROOT)}\"" in course_files.first_code_cell(student).source
+    assert f'@{colab_cell.release_tag(ROOT)}"' in course_files.first_code_cell(student).source
 
 
 def test_strip_solutions_removes_exactly_the_marked_cells():

@@ -120,8 +120,7 @@ def chapter_imports(nb: nbformat.NotebookNode) -> str:
 
 def _python_only(source: str) -> str:
     """``source`` without IPython's magics and shell escapes (lines starting with % or !)."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
 def _is_checker_call(node: ast.AST) -> bool:
@@ -154,8 +153,10 @@ class _Stricter(ast.NodeTransformer):
         name = _checker_name(node)
         if name == "check_initializer":
             node.keywords = [k for k in node.keywords if k.arg not in ("shapes", "seeds")]
-            node.keywords += [ast.keyword("shapes", ast.parse(repr(HIDDEN_SHAPES), mode="eval").body),
-                              ast.keyword("seeds", ast.parse(repr(HIDDEN_SEEDS), mode="eval").body)]
+            node.keywords += [
+                ast.keyword("shapes", ast.parse(repr(HIDDEN_SHAPES), mode="eval").body),
+                ast.keyword("seeds", ast.parse(repr(HIDDEN_SEEDS), mode="eval").body),
+            ]
             self.changed += 1
         elif name == "check_forget_bias":
             node.func = ast.Name("_forget_bias_on_another_lstm", ast.Load())
@@ -165,7 +166,7 @@ class _Stricter(ast.NodeTransformer):
 
 #: Defined in the hidden test of an exercise that ``check_forget_bias`` checks: the same
 #: requirement on a three-layer LSTM of other sizes, the torch random state left as it was.
-FORGET_BIAS_HELPER = '''
+FORGET_BIAS_HELPER = """
 def _forget_bias_on_another_lstm(init_fn, forget_bias=1.0):
     import torch
     from torch import nn
@@ -188,7 +189,7 @@ def _forget_bias_on_another_lstm(init_fn, forget_bias=1.0):
         return False
     finally:
         torch.random.set_rng_state(state)
-'''
+"""
 
 
 def feedback_code(nb: nbformat.NotebookNode, exercise: course_files.Exercise) -> str:
@@ -223,15 +224,18 @@ def make_test_cell(name: str, code: str, imports: str, *, points: int, hidden: b
     names (their functions, their numbers) come from the notebook.
     """
     kind = "hidden" if hidden else "public"
-    source = "\n".join([
-        '""" # BEGIN TEST CONFIG',
-        f"points: {points}",
-        f"hidden: {'true' if hidden else 'false'}",
-        '""" # END TEST CONFIG',
-        f"def test_{name}_{kind}(env):",
-        "    namespace = dict(env)",
-        f"    exec(compile({(imports + chr(10) + code)!r}, {f'{name} ({kind} test)'!r}, 'exec'), namespace)",
-    ])
+    source = "\n".join(
+        [
+            '""" # BEGIN TEST CONFIG',
+            f"points: {points}",
+            f"hidden: {'true' if hidden else 'false'}",
+            '""" # END TEST CONFIG',
+            f"def test_{name}_{kind}(env):",
+            "    namespace = dict(env)",
+            f"    source = {(imports + chr(10) + code)!r}",
+            f"    exec(compile(source, {f'{name} ({kind} test)'!r}, 'exec'), namespace)",
+        ]
+    )
     return nbformat.v4.new_code_cell(source)
 
 
@@ -255,7 +259,7 @@ def plain_statement(source: str, label: str, title: str) -> str:
     match = course_files.EXERCISE_RE.search(source)
     if not match:
         return source
-    body = source[match.end():]
+    body = source[match.end() :]
     body = re.sub(r"^\s*(:[\w-]+:[^\n]*\n)*", "", body.lstrip("\n"))
     body = re.sub(r"\n[ \t]*(`{3,}|:{3,})[ \t]*\s*$", "", body.rstrip())
     return f"### Exercise {label}: {title}\n\n{body.strip()}\n"
@@ -286,8 +290,9 @@ def _yaml(data: dict) -> str:
     return yaml.safe_dump(data, sort_keys=False)
 
 
-def master_notebook(chapter: Path, requirements: str = "requirements.txt",
-                    root: Path = ROOT) -> tuple[nbformat.NotebookNode, list[Question]]:
+def master_notebook(
+    chapter: Path, requirements: str = "requirements.txt", root: Path = ROOT
+) -> tuple[nbformat.NotebookNode, list[Question]]:
     """otter's master notebook of ``chapter``, and its questions.
 
     Raises:
@@ -298,8 +303,10 @@ def master_notebook(chapter: Path, requirements: str = "requirements.txt",
     structure = course_files.read_notebook(chapter)
     nb = source_notebook(chapter)
     if len(nb.cells) != len(structure.cells):
-        raise ValueError(f"{chapter.name}: the source notebook has {len(nb.cells)} cells, the "
-                         f"chapter {len(structure.cells)}")
+        raise ValueError(
+            f"{chapter.name}: the source notebook has {len(nb.cells)} cells, the "
+            f"chapter {len(structure.cells)}"
+        )
     exercises = course_files.exercises(structure)
     for exercise in exercises:
         if exercise.solution is None:
@@ -317,12 +324,12 @@ def master_notebook(chapter: Path, requirements: str = "requirements.txt",
             manual = not current.automatic_feedback
             public = feedback_code(structure, current) if not manual else ""
             hidden = stricter_code(public) if public else None
-            questions.append(Question(current.label, name, current.title, manual, POINTS,
-                                      hidden is not None))
+            questions.append(Question(current.label, name, current.title, manual, POINTS, hidden is not None))
             config = {"name": name, "points": POINTS, "manual": manual}
             cells.append(_raw("# BEGIN QUESTION\n" + _yaml(config)))
-            cells.append(nbformat.v4.new_markdown_cell(
-                plain_statement(cell.source, current.label, current.title)))
+            cells.append(
+                nbformat.v4.new_markdown_cell(plain_statement(cell.source, current.label, current.title))
+            )
             current_tests = (public, hidden)
             in_prompt = False
             continue
@@ -342,19 +349,28 @@ def master_notebook(chapter: Path, requirements: str = "requirements.txt",
         elif index < solution.end:
             solution_cell = _copy(cell)
             if solution_cell.cell_type == "code":
-                solution_cell.source = ("# BEGIN SOLUTION NO PROMPT\n" + solution_cell.source
-                                        + "\n# END SOLUTION")
+                solution_cell.source = (
+                    "# BEGIN SOLUTION NO PROMPT\n" + solution_cell.source + "\n# END SOLUTION"
+                )
             cells.append(solution_cell)
         else:  # the solution-end marker
             cells.append(_raw("# END SOLUTION"))
             public, hidden = current_tests
             if public:
                 cells.append(_raw("# BEGIN TESTS"))
-                cells.append(make_test_cell(question_name(current.label), public, imports,
-                                       points=POINTS - 1 if hidden else POINTS, hidden=False))
+                cells.append(
+                    make_test_cell(
+                        question_name(current.label),
+                        public,
+                        imports,
+                        points=POINTS - 1 if hidden else POINTS,
+                        hidden=False,
+                    )
+                )
                 if hidden:
-                    cells.append(make_test_cell(question_name(current.label), hidden, imports,
-                                           points=1, hidden=True))
+                    cells.append(
+                        make_test_cell(question_name(current.label), hidden, imports, points=1, hidden=True)
+                    )
                 cells.append(_raw("# END TESTS"))
             cells.append(_raw("# END QUESTION"))
             current = None
@@ -384,8 +400,7 @@ def requirements_text(root: Path = ROOT) -> str:
     """
     config = course_files.read_config(root)
     url = colab_cell.release_url(config, colab_cell.release_tag(root))
-    return ("--extra-index-url https://download.pytorch.org/whl/cpu\n"
-            f"weightinit @ {url}\n")
+    return f"--extra-index-url https://download.pytorch.org/whl/cpu\nweightinit @ {url}\n"
 
 
 def otter_command() -> list[str]:
@@ -442,11 +457,11 @@ def build(chapter: Path, out: Path, *, run_tests: bool = True, root: Path = ROOT
         if not run_tests:
             command.append("--no-run-tests")
         env = dict(os.environ, WEIGHTINIT_QUIET="1", MPLBACKEND="Agg")
-        result = subprocess.run(command, cwd=work, capture_output=True, text=True, env=env,
-                                check=False)
+        result = subprocess.run(command, cwd=work, capture_output=True, text=True, env=env, check=False)
         if result.returncode != 0:
-            raise RuntimeError(f"otter assign failed for {chapter.name}:\n"
-                               f"{(result.stdout + result.stderr)[-4000:]}")
+            raise RuntimeError(
+                f"otter assign failed for {chapter.name}:\n{(result.stdout + result.stderr)[-4000:]}"
+            )
         zips = sorted((work / "dist" / "autograder").glob("*.zip"))
         if len(zips) != 1:
             raise RuntimeError(f"otter assign wrote {len(zips)} autograder zips for {chapter.name}")
@@ -456,8 +471,7 @@ def build(chapter: Path, out: Path, *, run_tests: bool = True, root: Path = ROOT
             (folder / part).mkdir(parents=True)
         student = course_files.read_notebook(work / "dist" / "student" / chapter.name)
         nbformat.write(tidy_student(student), str(folder / "student" / chapter.name))
-        shutil.copyfile(work / "dist" / "autograder" / chapter.name,
-                        folder / "solution" / chapter.name)
+        shutil.copyfile(work / "dist" / "autograder" / chapter.name, folder / "solution" / chapter.name)
         shutil.copyfile(zips[0], folder / "autograder.zip")
         shutil.copyfile(work / chapter.name, folder / "master" / chapter.name)
     return Built(chapter, folder, questions, time.perf_counter() - start)
@@ -465,8 +479,7 @@ def build(chapter: Path, out: Path, *, run_tests: bool = True, root: Path = ROOT
 
 def tidy_student(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The student notebook without the empty cells left where solution code was."""
-    nb.cells = [cell for cell in nb.cells
-                if not (cell.cell_type == "code" and not cell.source.strip())]
+    nb.cells = [cell for cell in nb.cells if not (cell.cell_type == "code" and not cell.source.strip())]
     return nb
 
 
@@ -478,7 +491,8 @@ def find_chapter(name: str, root: Path = ROOT) -> Path:
     """The chapter named by ``name``: ``03``, ``3``, ``03_xavier`` or a path."""
     for chapter in course_files.chapter_notebooks(root):
         if name in (chapter.stem, chapter.name, str(chapter)) or (
-                name.isdigit() and int(name) == int(course_files.chapter_number(chapter))):
+            name.isdigit() and int(name) == int(course_files.chapter_number(chapter))
+        ):
             return chapter
     raise ValueError(f"no chapter {name!r} in _toc.yml")
 
@@ -487,18 +501,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="*", help="chapters (default: all with exercises)")
     parser.add_argument("--out", type=Path, default=ROOT / "assignments", help="output folder")
-    parser.add_argument("--no-run-tests", action="store_true",
-                        help="do not grade the solution notebooks while building")
+    parser.add_argument(
+        "--no-run-tests", action="store_true", help="do not grade the solution notebooks while building"
+    )
     args = parser.parse_args(argv)
-    chapters = ([find_chapter(name) for name in args.chapters] if args.chapters
-                else chapters_with_exercises())
+    chapters = [find_chapter(name) for name in args.chapters] if args.chapters else chapters_with_exercises()
     start = time.perf_counter()
     for chapter in chapters:
         built = build(chapter, args.out, run_tests=not args.no_run_tests)
         auto = sum(not q.manual for q in built.questions)
-        print(f"{chapter.stem:28s} {auto} autograded, {len(built.questions) - auto} manual "
-              f"questions ({sum(q.points for q in built.questions)} points)  "
-              f"{built.seconds:5.1f} s  -> {built.folder}")
+        print(
+            f"{chapter.stem:28s} {auto} autograded, {len(built.questions) - auto} manual "
+            f"questions ({sum(q.points for q in built.questions)} points)  "
+            f"{built.seconds:5.1f} s  -> {built.folder}"
+        )
     print(f"{len(chapters)} assignments in {args.out} ({time.perf_counter() - start:.0f} s)")
     return 0
 

@@ -120,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--check", action="store_true", help="list the cells that break the rule")
     group.add_argument("--write", action="store_true", help="fold every check cell, unfold the others")
-    parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="notebooks (default: the chapters in _toc.yml)")
+    parser.add_argument(
+        "notebooks", nargs="*", type=Path, help="notebooks (default: the chapters in _toc.yml)"
+    )
     args = parser.parse_args(argv)
     notebooks = args.notebooks or course_files.chapter_notebooks()
     if args.write:

@@ -117,8 +117,15 @@ def _kill_tree(pid: int) -> None:
         pass
 
 
-def grade_one(path: Path, chapter: Path, autograder: Path, questions: list[assignments.Question],
-              *, timeout: float, threads: int | None = None) -> list[Row]:
+def grade_one(
+    path: Path,
+    chapter: Path,
+    autograder: Path,
+    questions: list[assignments.Question],
+    *,
+    timeout: float,
+    threads: int | None = None,
+) -> list[Row]:
     """Grade one notebook in a fresh temporary folder, in its own process, within ``timeout``."""
     file = path.name
     tmp = Path(tempfile.mkdtemp(prefix="weightinit-grade-"))
@@ -136,23 +143,38 @@ def grade_one(path: Path, chapter: Path, autograder: Path, questions: list[assig
             for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
                 env[name] = str(threads)
         process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--run-one", str(submission),
-             str(Path(autograder).resolve()), str(result_path)],
-            cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--run-one",
+                str(submission),
+                str(Path(autograder).resolve()),
+                str(result_path),
+            ],
+            cwd=tmp,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             output, _ = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill_tree(process.pid)
             process.communicate()
-            return [Row(file, chapter.stem, status="timeout",
-                        note=f"stopped after {timeout:g} s (an endless loop?); not graded")]
+            return [
+                Row(
+                    file,
+                    chapter.stem,
+                    status="timeout",
+                    note=f"stopped after {timeout:g} s (an endless loop?); not graded",
+                )
+            ]
         finally:
             _kill_tree(process.pid)  # whatever the notebook left running
         if not result_path.exists():
             text = output.decode("utf-8", "replace")[-300:].strip().replace("\n", " | ")
-            return [Row(file, chapter.stem, status="grader error",
-                        note=f"exit {process.returncode}: {text}")]
+            return [Row(file, chapter.stem, status="grader error", note=f"exit {process.returncode}: {text}")]
         result = json.loads(result_path.read_text(encoding="utf-8"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -164,18 +186,34 @@ def grade_one(path: Path, chapter: Path, autograder: Path, questions: list[assig
     scores = result["scores"]
     for question in questions:
         if question.manual:
-            rows.append(Row(file, chapter.stem, question.label, "", question.points, "manual",
-                            "grade by hand (rubric: the solution notebook)"))
+            rows.append(
+                Row(
+                    file,
+                    chapter.stem,
+                    question.label,
+                    "",
+                    question.points,
+                    "manual",
+                    "grade by hand (rubric: the solution notebook)",
+                )
+            )
             continue
         score = scores.get(question.name)
         if score is None:
-            rows.append(Row(file, chapter.stem, question.label, 0, question.points, "graded",
-                            "no result"))
+            rows.append(Row(file, chapter.stem, question.label, 0, question.points, "graded", "no result"))
             continue
         failed = [name for name, passed in score["tests"] if not passed]
-        rows.append(Row(file, chapter.stem, question.label, _number(score["score"]),
-                        _number(score["possible"]), "graded",
-                        "failed: " + ", ".join(failed) if failed else "passed"))
+        rows.append(
+            Row(
+                file,
+                chapter.stem,
+                question.label,
+                _number(score["score"]),
+                _number(score["possible"]),
+                "graded",
+                "failed: " + ", ".join(failed) if failed else "passed",
+            )
+        )
     return rows
 
 
@@ -192,8 +230,7 @@ def run_one(submission: Path, autograder: Path, result_path: Path) -> int:
         result_path.write_text(json.dumps(data), encoding="utf-8")
 
     try:
-        results = otter_run(str(submission), autograder=str(autograder), output_dir=None,
-                            no_logo=True)
+        results = otter_run(str(submission), autograder=str(autograder), output_dir=None, no_logo=True)
     except DeadKernelError as error:
         write(status="kernel died", message=f"the notebook's kernel died: {str(error)[:200]}")
         return 0
@@ -206,16 +243,20 @@ def run_one(submission: Path, autograder: Path, result_path: Path) -> int:
         return 0
     scores = {}
     for name, test_file in results.results.items():
-        tests = [("hidden" if r.test_case.hidden else "public", bool(r.passed))
-                 for r in test_file.test_case_results]
+        tests = [
+            ("hidden" if r.test_case.hidden else "public", bool(r.passed))
+            for r in test_file.test_case_results
+        ]
         scores[name] = {"score": test_file.score, "possible": test_file.possible, "tests": tests}
     errors = []
     for cell in (results.notebook or {}).get("cells", []):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 first = next((line for line in cell.get("source", "").splitlines() if line.strip()), "")
-                errors.append(f"a cell raised {output.get('ename')}: {output.get('evalue', '')[:200]} "
-                              f"(the cell that starts {first[:60]!r})")
+                errors.append(
+                    f"a cell raised {output.get('ename')}: {output.get('evalue', '')[:200]} "
+                    f"(the cell that starts {first[:60]!r})"
+                )
     write(status="graded", scores=scores, errors=errors)
     return 0
 
@@ -223,14 +264,21 @@ def run_one(submission: Path, autograder: Path, result_path: Path) -> int:
 # ------------------------------------------------------------------ a folder
 
 
-def grade_folder(submissions: Path, *, chapter: Path | None = None, timeout: float = 300,
-                 workers: int = 2, out_assignments: Path | None = None,
-                 root: Path = ROOT) -> list[Row]:
+def grade_folder(
+    submissions: Path,
+    *,
+    chapter: Path | None = None,
+    timeout: float = 300,
+    workers: int = 2,
+    out_assignments: Path | None = None,
+    root: Path = ROOT,
+) -> list[Row]:
     """Grade every file of ``submissions`` (sorted by name); one list of CSV rows."""
     out_assignments = Path(out_assignments or root / "assignments")
     chapters = assignments.chapters_with_exercises(root)
-    files = sorted(path for path in Path(submissions).iterdir()
-                   if path.is_file() and not path.name.startswith("."))
+    files = sorted(
+        path for path in Path(submissions).iterdir() if path.is_file() and not path.name.startswith(".")
+    )
     jobs: dict[Path, tuple[Path, Path, list[assignments.Question]]] = {}
     early: dict[Path, list[Row]] = {}
     ready: dict[Path, tuple[Path, list[assignments.Question]]] = {}
@@ -241,8 +289,14 @@ def grade_folder(submissions: Path, *, chapter: Path | None = None, timeout: flo
             early[path] = [Row(path.name, "", status=status, note=note)]
             continue
         if chapter is not None and found != chapter:
-            early[path] = [Row(path.name, found.stem, status="other chapter",
-                               note=f"a notebook of {found.stem}, not of {chapter.stem}; not graded")]
+            early[path] = [
+                Row(
+                    path.name,
+                    found.stem,
+                    status="other chapter",
+                    note=f"a notebook of {found.stem}, not of {chapter.stem}; not graded",
+                )
+            ]
             continue
         if found not in ready:
             autograder = out_assignments / found.stem / "autograder.zip"
@@ -254,11 +308,11 @@ def grade_folder(submissions: Path, *, chapter: Path | None = None, timeout: flo
         jobs[path] = (found, *ready[found])
     threads = 1 if workers > 1 else None
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {path: pool.submit(grade_one, path, found, autograder, questions,
-                                     timeout=timeout, threads=threads)
-                   for path, (found, autograder, questions) in jobs.items()}
-    return [row for path in files
-            for row in (early[path] if path in early else futures[path].result())]
+        futures = {
+            path: pool.submit(grade_one, path, found, autograder, questions, timeout=timeout, threads=threads)
+            for path, (found, autograder, questions) in jobs.items()
+        }
+    return [row for path in files for row in (early[path] if path in early else futures[path].result())]
 
 
 def write_csv(rows: list[Row], path: Path) -> None:
@@ -276,8 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chapter", help="grade only notebooks of this chapter (03, 03_xavier)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per notebook")
     parser.add_argument("--workers", type=int, default=2, help="notebooks graded at once")
-    parser.add_argument("--assignments", type=Path, default=ROOT / "assignments",
-                        help="where the assignments are (built there when missing)")
+    parser.add_argument(
+        "--assignments",
+        type=Path,
+        default=ROOT / "assignments",
+        help="where the assignments are (built there when missing)",
+    )
     parser.add_argument("--run-one", nargs=3, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run_one:
@@ -286,12 +344,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"SUBMISSIONS must be a folder, got {args.submissions}")
     chapter = assignments.find_chapter(args.chapter) if args.chapter else None
     start = time.perf_counter()
-    rows = grade_folder(args.submissions, chapter=chapter, timeout=args.timeout,
-                        workers=args.workers, out_assignments=args.assignments)
+    rows = grade_folder(
+        args.submissions,
+        chapter=chapter,
+        timeout=args.timeout,
+        workers=args.workers,
+        out_assignments=args.assignments,
+    )
     write_csv(rows, args.out)
     for row in rows:
-        print(f"{row.file:30s} {row.question:10s} {row.points!s:>5}/{row.max_points!s:<3} "
-              f"{row.status:14s} {row.note[:70]}")
+        print(
+            f"{row.file:30s} {row.question:10s} {row.points!s:>5}/{row.max_points!s:<3} "
+            f"{row.status:14s} {row.note[:70]}"
+        )
     files = len({row.file for row in rows})
     print(f"{files} files graded into {args.out} ({time.perf_counter() - start:.0f} s)")
     return 0

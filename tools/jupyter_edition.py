@@ -58,8 +58,19 @@ _ROLE_RE = re.compile(r"\{(?P<name>[\w:.-]+)\}`(?P<content>[^`]+)`")
 _INLINE_RE = re.compile(_ROLE_RE.pattern + r"|(?P<code>``.+?``|`[^`]+`)")
 _TARGET_RE = re.compile(r"^\((?P<label>[^()\s]+)\)=[ \t]*$")
 _EXPLICIT_RE = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
-_ADMONITIONS = ("note", "warning", "tip", "hint", "important", "caution", "attention",
-                "danger", "error", "seealso", "admonition")
+_ADMONITIONS = (
+    "note",
+    "warning",
+    "tip",
+    "hint",
+    "important",
+    "caution",
+    "attention",
+    "danger",
+    "error",
+    "seealso",
+    "admonition",
+)
 
 
 # ------------------------------------------------------------------ the book around a chapter
@@ -78,8 +89,10 @@ def book_url(config: dict) -> str:
     url = str((config.get("repository") or {}).get("url", "")).rstrip("/").removesuffix(".git")
     match = re.fullmatch(r"https://github\.com/([\w.-]+)/([\w.-]+)", url)
     if not match:
-        raise ValueError(f"repository.url must be https://github.com/ORG/REPO to derive the "
-                         f"book's address (or set html.baseurl), got {url!r}")
+        raise ValueError(
+            f"repository.url must be https://github.com/ORG/REPO to derive the "
+            f"book's address (or set html.baseurl), got {url!r}"
+        )
     org, repo = match.groups()
     return f"https://{org.lower()}.github.io/{repo}/"
 
@@ -145,12 +158,14 @@ def exercise_number(docname: str, index: int) -> str:
 
 
 def citation_text(entry) -> str:
-    """"Glorot & Bengio, 2010", "He et al., 2015" for a pybtex entry."""
+    """ "Glorot & Bengio, 2010", "He et al., 2015" for a pybtex entry."""
     from pybtex.richtext import Text
 
     people = entry.persons.get("author") or entry.persons.get("editor") or []
-    last = [str(Text.from_latex(" ".join(person.last_names))).replace("{", "").replace("}", "")
-            for person in people]
+    last = [
+        str(Text.from_latex(" ".join(person.last_names))).replace("{", "").replace("}", "")
+        for person in people
+    ]
     if not last:
         names = str(entry.fields.get("title", "?"))
     elif len(last) == 1:
@@ -189,7 +204,8 @@ def read_book(root: Path = ROOT) -> Book:
                 number = exercise_number(docname, k)
                 if exercise.label:
                     book.labels[exercise.label] = Target(
-                        docname, _anchor(exercise.label), exercise.title or f"Exercise {number}", number)
+                        docname, _anchor(exercise.label), exercise.title or f"Exercise {number}", number
+                    )
         pending: list[str] = []  # (label)= targets waiting for their heading
         for text in _markdown_of(path):
             for line in _lines_outside_code(text):
@@ -204,7 +220,8 @@ def read_book(root: Path = ROOT) -> Book:
                 if match := _OPTION_RE.match(line):
                     if match["key"] == "name":
                         book.labels[match["value"].strip()] = Target(
-                            docname, _anchor(match["value"].strip()), match["value"].strip())
+                            docname, _anchor(match["value"].strip()), match["value"].strip()
+                        )
         if path.suffix == ".md" and "{bibliography}" in path.read_text(encoding="utf-8"):
             book.bibliography = docname
         if path.suffix == ".md" and "{glossary}" in path.read_text(encoding="utf-8"):
@@ -262,7 +279,7 @@ def _parse_directive(lines: list[str], start: int) -> tuple[Directive, int]:
         elif fence[0] == ":" and (code := _CODE_FENCE_RE.match(line)):
             inner_fence = code["fence"]
         end += 1
-    body = lines[start + 1:end]
+    body = lines[start + 1 : end]
     options: dict[str, str] = {}
     if body and body[0].strip() == "---":  # YAML options block
         close = next((i for i in range(1, len(body)) if body[i].strip() == "---"), None)
@@ -270,7 +287,7 @@ def _parse_directive(lines: list[str], start: int) -> tuple[Directive, int]:
             for option in body[1:close]:
                 key, _, value = option.partition(":")
                 options[key.strip()] = value.strip()
-            body = body[close + 1:]
+            body = body[close + 1 :]
     while body and (option := _OPTION_RE.match(body[0])):
         options[option["key"]] = option["value"].strip()
         body = body[1:]
@@ -313,12 +330,14 @@ class Chapter:
         if name in ("ref", "numref"):
             found = self.book.labels.get(target)
             if found is None:
-                raise ValueError(f"{self.docname}: {{{name}}}`{content}`: no label {target!r} "
-                                 "in the book")
+                raise ValueError(f"{self.docname}: {{{name}}}`{content}`: no label {target!r} in the book")
             if name == "numref" or (found.number and not text):
                 label_text = f"Exercise {found.number}" if found.number else found.text
-                shown = text.replace("%s", found.number or "").replace("{number}", found.number) \
-                    if text else label_text
+                shown = (
+                    text.replace("%s", found.number or "").replace("{number}", found.number)
+                    if text
+                    else label_text
+                )
             else:
                 shown = text or found.text
             return self._link(shown, self.book.page(found.docname, found.anchor))
@@ -347,8 +366,7 @@ class Chapter:
         parts = []
         for key in keys:
             if key not in self.book.citations:
-                raise ValueError(f"{self.docname}: {{cite}}`{content}`: no entry {key!r} in the "
-                                 "bibliography")
+                raise ValueError(f"{self.docname}: {{cite}}`{content}`: no entry {key!r} in the bibliography")
             names, _, year = self.book.citations[key].rpartition(", ")
             if style in ("t", "ts"):
                 parts.append(f"[{names} ({year})]({page})")
@@ -364,6 +382,7 @@ class Chapter:
 
     def inline(self, text: str) -> str:
         """``text`` with its roles replaced, leaving inline code spans alone."""
+
         def replace(match: re.Match) -> str:
             if match["code"]:
                 return match["code"]
@@ -438,8 +457,10 @@ class Chapter:
             page = self.book.page(self.book.bibliography)
             return f"The references are listed in the [online book's bibliography]({page})."
         if name.startswith("glue"):
-            return (f"*The figure or value `{d.arg}` is shown in the online book, "
-                    f"[{self.book.titles.get(self.docname, self.docname)}]({self.book.page(self.docname)}).*")
+            return (
+                f"*The figure or value `{d.arg}` is shown in the online book, "
+                f"[{self.book.titles.get(self.docname, self.docname)}]({self.book.page(self.docname)}).*"
+            )
         if name in ("toctree", "tableofcontents"):
             return ""
         if name == "glossary":
@@ -490,7 +511,7 @@ def convert(nb: nbformat.NotebookNode, docname: str, book: Book | None = None) -
         if index in solutions:
             solution = solutions[index]
             parts = []
-            for inner in nb.cells[solution.start + 1:solution.end]:
+            for inner in nb.cells[solution.start + 1 : solution.end]:
                 if inner.cell_type == "code":
                     parts.append(f"```python\n{inner.source.rstrip()}\n```")
                 elif inner.cell_type == "markdown":
@@ -527,8 +548,9 @@ def student(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return out
 
 
-def write(out: Path, notebooks: list[Path] | None = None, root: Path = ROOT,
-          with_student: bool = False) -> list[Path]:
+def write(
+    out: Path, notebooks: list[Path] | None = None, root: Path = ROOT, with_student: bool = False
+) -> list[Path]:
     """Write the Jupyter edition of ``notebooks`` (default: the chapters) under ``out``.
 
     Each goes to its path relative to ``root`` (``out/chapters/03_xavier.ipynb``); with
@@ -551,7 +573,8 @@ def write(out: Path, notebooks: list[Path] | None = None, root: Path = ROOT,
 
 _LATEX_EXERCISE_REF = re.compile(
     r"\\hyperref\[\\detokenize\{[^{}:]+:(?P<label>[^{}]+)\}\]"
-    r"\{(?P<before>[^{}]*?)\\ref\{\\detokenize\{[^{}:]+:(?P=label)\}\}\}")
+    r"\{(?P<before>[^{}]*?)\\ref\{\\detokenize\{[^{}:]+:(?P=label)\}\}\}"
+)
 
 
 def fix_latex_exercise_refs(tex: Path, root: Path = ROOT) -> int:
@@ -576,9 +599,12 @@ def fix_latex_exercise_refs(tex: Path, root: Path = ROOT) -> int:
     # would read "Chapter 5": they become unnumbered chapters, still in the contents.
     first = re.search(r"\\chapter\{[^\n]*\}\n\\label[^\n]*::doc\}\}", fixed)
     if first:
-        intro = re.sub(r"\\chapter\{([^\n]*)\}", r"\\chapter*{\1}\\addcontentsline{toc}{chapter}{\1}",
-                       fixed[:first.start()])
-        fixed = intro + fixed[first.start():]
+        intro = re.sub(
+            r"\\chapter\{([^\n]*)\}",
+            r"\\chapter*{\1}\\addcontentsline{toc}{chapter}{\1}",
+            fixed[: first.start()],
+        )
+        fixed = intro + fixed[first.start() :]
     Path(tex).write_text(fixed, encoding="utf-8")
     return count
 
@@ -586,10 +612,15 @@ def fix_latex_exercise_refs(tex: Path, root: Path = ROOT) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "jupyter")
-    parser.add_argument("--student", action="store_true",
-                        help="also write the student edition (no solutions) to OUT/student")
-    parser.add_argument("--fix-latex", type=Path, metavar="TEX",
-                        help="only resolve references to exercises in the book's LaTeX file")
+    parser.add_argument(
+        "--student", action="store_true", help="also write the student edition (no solutions) to OUT/student"
+    )
+    parser.add_argument(
+        "--fix-latex",
+        type=Path,
+        metavar="TEX",
+        help="only resolve references to exercises in the book's LaTeX file",
+    )
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: the chapters")
     args = parser.parse_args(argv)
     if args.fix_latex:

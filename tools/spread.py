@@ -33,19 +33,22 @@ import student_edition  # noqa: E402
 MARKER = "SPREAD-JSON:"
 
 
-def probe_notebook(nb: nbformat.NotebookNode, quantities: dict[str, str],
-                   upto: str | None = None) -> nbformat.NotebookNode:
+def probe_notebook(
+    nb: nbformat.NotebookNode, quantities: dict[str, str], upto: str | None = None
+) -> nbformat.NotebookNode:
     """A copy of ``nb``, cut after the cell containing ``upto``, that prints the quantities."""
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     if upto is not None:
-        index = next((i for i, cell in enumerate(nb.cells)
-                      if cell.cell_type == "code" and upto in cell.source), None)
+        index = next(
+            (i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and upto in cell.source), None
+        )
         if index is None:
             raise ValueError(f"--upto must occur in a code cell of the notebook, got {upto!r}")
-        nb.cells = nb.cells[:index + 1]
+        nb.cells = nb.cells[: index + 1]
     expressions = ", ".join(f"{name!r}: float({expr})" for name, expr in quantities.items())
-    nb.cells.append(nbformat.v4.new_code_cell(
-        f"import json as _json\nprint({MARKER!r} + _json.dumps({{{expressions}}}))"))
+    nb.cells.append(
+        nbformat.v4.new_code_cell(f"import json as _json\nprint({MARKER!r} + _json.dumps({{{expressions}}}))")
+    )
     return nb
 
 
@@ -54,7 +57,7 @@ def read_values(executed: Path) -> dict[str, float] | None:
     nb = course_files.read_notebook(executed)
     text = student_edition.cell_text(nb.cells[-1])
     line = next((line for line in text.splitlines() if line.startswith(MARKER)), None)
-    return None if line is None else json.loads(line[len(MARKER):])
+    return None if line is None else json.loads(line[len(MARKER) :])
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -67,8 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebook", type=Path)
     parser.add_argument("--seeds", type=int, default=20, help="seeds 0 .. N-1 (default 20)")
-    parser.add_argument("--quantity", action="append", required=True, metavar="NAME=EXPR",
-                        help="a Python expression evaluated in the kernel at the end")
+    parser.add_argument(
+        "--quantity",
+        action="append",
+        required=True,
+        metavar="NAME=EXPR",
+        help="a Python expression evaluated in the kernel at the end",
+    )
     parser.add_argument("--upto", help="run only up to the first code cell containing this text")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
@@ -88,10 +96,11 @@ def main(argv: list[str] | None = None) -> int:
         source = Path(args.notebook).resolve().parent / f".spread-{Path(args.notebook).stem}.ipynb"
         nbformat.write(probe, str(source))
         try:
+
             def execute(seed: int) -> student_edition.Run:
                 return student_edition.execute_notebooks(
-                    [source], Path(tmp) / f"seed-{seed}", workers=1,
-                    env={"WEIGHTINIT_SEED": str(seed)})[0]
+                    [source], Path(tmp) / f"seed-{seed}", workers=1, env={"WEIGHTINIT_SEED": str(seed)}
+                )[0]
 
             with ThreadPoolExecutor(max_workers=args.workers) as pool:
                 runs = list(pool.map(execute, range(args.seeds)))
@@ -102,8 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 for name, value in got.items():
                     values[name].append(value)
-                print(f"seed {seed:>3}: " + ", ".join(f"{k}={v:.4g}" for k, v in got.items()),
-                      flush=True)
+                print(f"seed {seed:>3}: " + ", ".join(f"{k}={v:.4g}" for k, v in got.items()), flush=True)
         finally:
             source.unlink(missing_ok=True)
     print()
@@ -111,8 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         if not series:
             continue
         s = summary(series)
-        print(f"{name}: mean {s['mean']:.4g}, sd {s['sd']:.3g}, "
-              f"# {len(series)} seeds: {s['min']:.3g}-{s['max']:.3g}")
+        print(
+            f"{name}: mean {s['mean']:.4g}, sd {s['sd']:.3g}, "
+            f"# {len(series)} seeds: {s['min']:.3g}-{s['max']:.3g}"
+        )
     if failed:
         print(f"\nseeds whose run failed before the quantities: {failed}")
     return 1 if failed else 0

@@ -41,26 +41,31 @@ class _Record(ast.NodeTransformer):
             node.values = [self._test(v, f"{prefix}.{i}") for i, v in enumerate(node.values)]
             return node
         if isinstance(node, ast.Compare):
-            if (isinstance(node.left, ast.Call) and isinstance(node.left.func, ast.Name)
-                    and node.left.func.id == "abs" and len(node.left.args) == 1):
+            if (
+                isinstance(node.left, ast.Call)
+                and isinstance(node.left.func, ast.Name)
+                and node.left.func.id == "abs"
+                and len(node.left.args) == 1
+            ):
                 inner = node.left.args[0]
                 node.left.args = [self._wrap(inner, f"{prefix}:(signed) {ast.unparse(inner)}")]
             node.left = self._wrap(node.left, f"{prefix}:{ast.unparse(node.left)}")
-            node.comparators = [self._wrap(c, f"{prefix}:{ast.unparse(c)}")
-                                for c in node.comparators]
+            node.comparators = [self._wrap(c, f"{prefix}:{ast.unparse(c)}") for c in node.comparators]
             return node
         return node
 
     def visit_Assert(self, node: ast.Assert) -> ast.stmt:
         key = f"{self.cell}:{node.lineno}"
         test = self._test(node.test, key)
-        call = ast.Call(ast.Name("_rec", ast.Load()),
-                        [ast.Constant(key), ast.Constant(ast.unparse(node.test)), test], [])
+        call = ast.Call(
+            ast.Name("_rec", ast.Load()), [ast.Constant(key), ast.Constant(ast.unparse(node.test)), test], []
+        )
         return ast.copy_location(ast.Expr(call), node)
 
 
 def run_one(path: str, skip: list[str]) -> dict:
     import matplotlib
+
     matplotlib.use("Agg")
     nb = nbformat.read(path, as_version=4)
     record: dict = {"asserts": {}, "values": {}, "errors": []}
@@ -81,8 +86,9 @@ def run_one(path: str, skip: list[str]) -> dict:
     for number, cell in enumerate(code_cells, start=1):
         if any(word in cell.source for word in skip):
             continue
-        source = "\n".join(line for line in cell.source.splitlines()
-                           if not line.lstrip().startswith(("%", "!")))
+        source = "\n".join(
+            line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
         tree = _Record(number).visit(ast.parse(source))
         ast.fix_missing_locations(tree)
         try:
@@ -90,6 +96,7 @@ def run_one(path: str, skip: list[str]) -> dict:
         except Exception as error:  # keep going: later cells may not need this one
             record["errors"].append(f"cell {number}: {type(error).__name__}: {error}"[:300])
         import matplotlib.pyplot as plt
+
         plt.close("all")
     return record
 
@@ -115,11 +122,21 @@ def main() -> None:
         return
 
     def child(seed: int) -> dict:
-        env = dict(os.environ, WEIGHTINIT_SEED=str(seed), OMP_NUM_THREADS="1",
-                   MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg")
-        out = subprocess.run([sys.executable, __file__, str(Path(args.notebook).resolve()), "--child",
-                              "--skip", args.skip], capture_output=True, text=True, env=env,
-                             cwd=Path(args.notebook).resolve().parent)
+        env = dict(
+            os.environ,
+            WEIGHTINIT_SEED=str(seed),
+            OMP_NUM_THREADS="1",
+            MKL_NUM_THREADS="1",
+            OPENBLAS_NUM_THREADS="1",
+            MPLBACKEND="Agg",
+        )
+        out = subprocess.run(
+            [sys.executable, __file__, str(Path(args.notebook).resolve()), "--child", "--skip", args.skip],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=Path(args.notebook).resolve().parent,
+        )
         lines = out.stdout.strip().splitlines()
         if out.returncode or not lines:
             return {"asserts": {}, "values": {}, "errors": [out.stderr[-500:]]}

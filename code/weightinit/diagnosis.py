@@ -34,7 +34,7 @@ CHAPTERS: dict[str, str] = {
     "dead": "04_he (He (Kaiming) initialization); 02_zero_and_random (Zero and random initialization)",
     "saturated": "03_xavier (Xavier (Glorot) initialization)",
     "loss": "13_llm_practice (Initializing large language models in practice); "
-            "07_pytorch_practice (Initialization in PyTorch practice)",
+    "07_pytorch_practice (Initialization in PyTorch practice)",
 }
 
 #: The limits behind the flags.
@@ -48,12 +48,28 @@ _RELUS = (nn.ReLU, nn.ReLU6)
 _TANHS = (nn.Tanh, nn.Hardtanh)
 _SIGMOIDS = (nn.Sigmoid, nn.Hardsigmoid)
 _ACTIVATIONS = (
-    nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU,
-    nn.SiLU, nn.Mish, nn.Softplus, nn.Tanh, nn.Hardtanh, nn.Sigmoid, nn.Hardsigmoid,
-    nn.Hardswish, nn.LogSigmoid, nn.Tanhshrink, nn.Softsign,
+    nn.ReLU,
+    nn.ReLU6,
+    nn.LeakyReLU,
+    nn.PReLU,
+    nn.RReLU,
+    nn.ELU,
+    nn.SELU,
+    nn.CELU,
+    nn.GELU,
+    nn.SiLU,
+    nn.Mish,
+    nn.Softplus,
+    nn.Tanh,
+    nn.Hardtanh,
+    nn.Sigmoid,
+    nn.Hardsigmoid,
+    nn.Hardswish,
+    nn.LogSigmoid,
+    nn.Tanhshrink,
+    nn.Softsign,
 )
-_CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d,
-          nn.ConvTranspose3d)
+_CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
 
 
 @dataclass(frozen=True)
@@ -144,22 +160,40 @@ class Diagnosis:
         """The kinds of the flags raised, e.g. ``{"dead", "vanishing"}``."""
         return {flag.kind for flag in self.flags}
 
-    _COLUMNS = ("depth", "layer", "kind", "activation", "act. mean", "act. std", "grad std",
-                "dead", "saturated")
+    _COLUMNS = (
+        "depth",
+        "layer",
+        "kind",
+        "activation",
+        "act. mean",
+        "act. std",
+        "grad std",
+        "dead",
+        "saturated",
+    )
 
     def _cells(self, row: LayerRow) -> list[str]:
-        return [str(row.depth), row.name or "(model)", row.kind, row.activation or "–",
-                _format(row.activation_mean), _format(row.activation_std),
-                _format(row.gradient_std), _format(row.dead_fraction, 2),
-                _format(row.saturated_fraction, 2)]
+        return [
+            str(row.depth),
+            row.name or "(model)",
+            row.kind,
+            row.activation or "–",
+            _format(row.activation_mean),
+            _format(row.activation_std),
+            _format(row.gradient_std),
+            _format(row.dead_fraction, 2),
+            _format(row.saturated_fraction, 2),
+        ]
 
     def _loss_line(self) -> str | None:
         if self.loss is None:
             return None
         if self.chance_loss is None:
             return f"loss at initialization: {_format(self.loss, 4)}"
-        return (f"loss at initialization: {_format(self.loss, 4)} "
-                f"(a uniform guess over the classes: ln C = {_format(self.chance_loss, 4)})")
+        return (
+            f"loss at initialization: {_format(self.loss, 4)} "
+            f"(a uniform guess over the classes: ln C = {_format(self.chance_loss, 4)})"
+        )
 
     def _flag_lines(self) -> list[str]:
         if not self.flags:
@@ -169,8 +203,10 @@ class Diagnosis:
     def __str__(self) -> str:
         table = [list(self._COLUMNS)] + [self._cells(row) for row in self.rows]
         widths = [max(len(line[i]) for line in table) for i in range(len(self._COLUMNS))]
-        lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
-                 .rstrip() for line in table]
+        lines = [
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+            for line in table
+        ]
         loss_line = self._loss_line()
         if loss_line:
             lines.append(loss_line)
@@ -185,12 +221,13 @@ class Diagnosis:
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(c)}</th>" for c in self._COLUMNS)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in self._cells(row))
-                       + "</tr>" for row in self.rows)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in self._cells(row)) + "</tr>"
+            for row in self.rows
+        )
         notes = [line for line in [self._loss_line()] if line] + self._flag_lines()
         items = "".join(f"<li>{html.escape(line)}</li>" for line in notes)
-        return (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-                f"<ul>{items}</ul>")
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><ul>{items}</ul>"
 
     def plot(self, ax=None, title: str | None = None):
         """Activation std and gradient std against depth (log scale), in the course's style.
@@ -200,8 +237,10 @@ class Diagnosis:
         """
         from .plotting import plot_std_vs_depth
 
-        stds = {"activation std": [row.activation_std for row in self.rows],
-                "gradient std": [row.gradient_std for row in self.rows]}
+        stds = {
+            "activation std": [row.activation_std for row in self.rows],
+            "gradient std": [row.gradient_std for row in self.rows],
+        }
         if title is None:
             title = "no problem found" if self.ok else "flags: " + ", ".join(sorted(self.kinds))
         ax = plot_std_vs_depth(stds, ax=ax, ylabel="std", title=title)
@@ -215,24 +254,29 @@ class Diagnosis:
 def _as_inputs(batch) -> tuple[torch.Tensor, ...]:
     inputs = tuple(batch) if isinstance(batch, (tuple, list)) else (batch,)
     if not inputs or not all(isinstance(x, torch.Tensor) for x in inputs):
-        raise ValueError("batch must be a tensor or a tuple of tensors (the model's positional "
-                         f"arguments), got {type(batch).__name__}")
+        raise ValueError(
+            "batch must be a tensor or a tuple of tensors (the model's positional "
+            f"arguments), got {type(batch).__name__}"
+        )
     for x in inputs:
         if x.ndim == 0 or x.shape[0] == 0:
-            raise ValueError(f"batch must hold at least one example along dim 0, "
-                             f"got shape {tuple(x.shape)}")
+            raise ValueError(f"batch must hold at least one example along dim 0, got shape {tuple(x.shape)}")
         if x.is_floating_point() or x.is_complex():
             bad = int((~torch.isfinite(x)).sum())
             if bad:
-                raise ValueError(f"batch contains {bad} NaN or infinite values (of {x.numel()}, "
-                                 f"shape {tuple(x.shape)}): clean the data before diagnosing")
+                raise ValueError(
+                    f"batch contains {bad} NaN or infinite values (of {x.numel()}, "
+                    f"shape {tuple(x.shape)}): clean the data before diagnosing"
+                )
     return inputs
 
 
 def _weighted_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    return [(name, module) for name, module in model.named_modules()
-            if not list(module.children())
-            and any(p is not None for p in module._parameters.values())]
+    return [
+        (name, module)
+        for name, module in model.named_modules()
+        if not list(module.children()) and any(p is not None for p in module._parameters.values())
+    ]
 
 
 def _shapes(args) -> str:
@@ -248,26 +292,30 @@ def _classifier_loss(output: torch.Tensor, target: torch.Tensor) -> tuple[torch.
     elif output.ndim >= 2 and target_shape == shape[:1] + shape[2:]:
         logits, labels = output, target
     else:
-        raise ValueError(f"target of shape {target_shape} does not match the output of shape "
-                         f"{shape}: class labels need the output's shape without its class "
-                         "dimension (the last one, or dim 1)")
+        raise ValueError(
+            f"target of shape {target_shape} does not match the output of shape "
+            f"{shape}: class labels need the output's shape without its class "
+            "dimension (the last one, or dim 1)"
+        )
     num_classes = logits.shape[1]
     low, high = int(labels.min()), int(labels.max())
     if low < 0 or high >= num_classes:
-        raise ValueError(f"target holds labels from {low} to {high}, but the output has "
-                         f"{num_classes} classes (labels 0 to {num_classes - 1})")
+        raise ValueError(
+            f"target holds labels from {low} to {high}, but the output has "
+            f"{num_classes} classes (labels 0 to {num_classes - 1})"
+        )
     return F.cross_entropy(logits.float(), labels), num_classes
 
 
 def _loss(output, target, loss_fn) -> tuple[torch.Tensor, int | None]:
     if not isinstance(output, torch.Tensor):
-        raise ValueError(f"diagnose needs a model that returns one tensor, got "
-                         f"{type(output).__name__}")
+        raise ValueError(f"diagnose needs a model that returns one tensor, got {type(output).__name__}")
     if not isinstance(target, torch.Tensor):
         raise ValueError(f"target must be a tensor, got {type(target).__name__}")
     integer = not (target.is_floating_point() or target.is_complex() or target.dtype == torch.bool)
-    cross_entropy = loss_fn is None or loss_fn is F.cross_entropy or (
-        isinstance(loss_fn, nn.CrossEntropyLoss))
+    cross_entropy = (
+        loss_fn is None or loss_fn is F.cross_entropy or (isinstance(loss_fn, nn.CrossEntropyLoss))
+    )
     if integer and cross_entropy:
         loss, num_classes = _classifier_loss(output, target)
         return loss, num_classes
@@ -275,15 +323,19 @@ def _loss(output, target, loss_fn) -> tuple[torch.Tensor, int | None]:
         raise ValueError("target contains NaN or infinite values")
     if loss_fn is None:
         if tuple(target.shape) != tuple(output.shape):
-            raise ValueError(f"target of shape {tuple(target.shape)} does not match the output "
-                             f"of shape {tuple(output.shape)} (a float target is compared with "
-                             "the output by the mean squared error; pass loss_fn otherwise)")
+            raise ValueError(
+                f"target of shape {tuple(target.shape)} does not match the output "
+                f"of shape {tuple(output.shape)} (a float target is compared with "
+                "the output by the mean squared error; pass loss_fn otherwise)"
+            )
         return F.mse_loss(output, target.to(output.dtype)), None
     try:
         loss = loss_fn(output, target)
     except (RuntimeError, ValueError, IndexError) as error:
-        raise ValueError(f"loss_fn failed on the output of shape {tuple(output.shape)} and the "
-                         f"target of shape {tuple(target.shape)}: {error}") from error
+        raise ValueError(
+            f"loss_fn failed on the output of shape {tuple(output.shape)} and the "
+            f"target of shape {tuple(target.shape)}: {error}"
+        ) from error
     if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
         raise ValueError(f"loss_fn must return a single number, got {loss!r:.80}")
     return loss.reshape(()), None
@@ -313,10 +365,16 @@ def _flags(rows: list[LayerRow], loss: float | None, chance: float | None) -> li
     limit = THRESHOLDS["depth_ratio"]
     for row in rows:
         if not math.isfinite(row.activation_std):
-            flags.append(Flag("exploding", row.name, f"{row.name!r} outputs NaN or infinite "
-                              "values: the weights are far too large. Draw them with He's or "
-                              "Xavier's std, which keeps the signal's std near 1.",
-                              CHAPTERS["exploding"]))
+            flags.append(
+                Flag(
+                    "exploding",
+                    row.name,
+                    f"{row.name!r} outputs NaN or infinite "
+                    "values: the weights are far too large. Draw them with He's or "
+                    "Xavier's std, which keeps the signal's std near 1.",
+                    CHAPTERS["exploding"],
+                )
+            )
             return flags
     dense = [row for row in rows if row.kind in _DENSE_NAMES]
     # Compare the layers that feed an activation: a residual branch's last layer (scaled
@@ -328,64 +386,106 @@ def _flags(rows: list[LayerRow], loss: float | None, chance: float | None) -> li
         first, last = dense[0], dense[-1]
         ratio = last.activation_std / first.activation_std if first.activation_std > 0 else 0.0
         if ratio < 1 / limit:
-            flags.append(Flag(
-                "vanishing", last.name,
-                f"the activations' std falls from {_format(first.activation_std)} at "
-                f"{first.name!r} to {_format(last.activation_std)} at {last.name!r}: the "
-                "weights are too small for the activation. Use He's rule for ReLU-like "
-                "units, Xavier's (with gain) for tanh.", CHAPTERS["vanishing"]))
+            flags.append(
+                Flag(
+                    "vanishing",
+                    last.name,
+                    f"the activations' std falls from {_format(first.activation_std)} at "
+                    f"{first.name!r} to {_format(last.activation_std)} at {last.name!r}: the "
+                    "weights are too small for the activation. Use He's rule for ReLU-like "
+                    "units, Xavier's (with gain) for tanh.",
+                    CHAPTERS["vanishing"],
+                )
+            )
         elif ratio > limit:
-            flags.append(Flag(
-                "exploding", last.name,
-                f"the activations' std grows from {_format(first.activation_std)} at "
-                f"{first.name!r} to {_format(last.activation_std)} at {last.name!r}: the "
-                "weights are too large. Use He's rule for ReLU-like units, Xavier's for "
-                "tanh, and scale residual branches down.", CHAPTERS["exploding"]))
+            flags.append(
+                Flag(
+                    "exploding",
+                    last.name,
+                    f"the activations' std grows from {_format(first.activation_std)} at "
+                    f"{first.name!r} to {_format(last.activation_std)} at {last.name!r}: the "
+                    "weights are too large. Use He's rule for ReLU-like units, Xavier's for "
+                    "tanh, and scale residual branches down.",
+                    CHAPTERS["exploding"],
+                )
+            )
         grads = [row for row in dense if math.isfinite(row.gradient_std)]
         if len(grads) >= 2 and grads[-1].gradient_std > 0:
             ratio = grads[0].gradient_std / grads[-1].gradient_std
             kind = "vanishing" if ratio < 1 / limit else "exploding" if ratio > limit else None
             if kind and kind not in {flag.kind for flag in flags}:
                 verb = "shrinks" if kind == "vanishing" else "grows"
-                flags.append(Flag(
-                    kind, grads[0].name,
-                    f"the gradient's std {verb} from {_format(grads[-1].gradient_std)} at "
-                    f"{grads[-1].name!r} to {_format(grads[0].gradient_std)} at "
-                    f"{grads[0].name!r} on the way back: the first layers will learn at a "
-                    f"very different speed. Rescale the weights (He or Xavier).",
-                    CHAPTERS[kind]))
+                flags.append(
+                    Flag(
+                        kind,
+                        grads[0].name,
+                        f"the gradient's std {verb} from {_format(grads[-1].gradient_std)} at "
+                        f"{grads[-1].name!r} to {_format(grads[0].gradient_std)} at "
+                        f"{grads[0].name!r} on the way back: the first layers will learn at a "
+                        f"very different speed. Rescale the weights (He or Xavier).",
+                        CHAPTERS[kind],
+                    )
+                )
     for row in rows:
         if row.dead_fraction is not None and row.dead_fraction > THRESHOLDS["dead"]:
-            flags.append(Flag(
-                "dead", row.name,
-                f"{row.dead_fraction:.0%} of the ReLU units after {row.name!r} output 0 for "
-                "every example: they get no gradient and never learn. Start the biases at 0 "
-                "(not negative) and the weights at He's std.", CHAPTERS["dead"]))
+            flags.append(
+                Flag(
+                    "dead",
+                    row.name,
+                    f"{row.dead_fraction:.0%} of the ReLU units after {row.name!r} output 0 for "
+                    "every example: they get no gradient and never learn. Start the biases at 0 "
+                    "(not negative) and the weights at He's std.",
+                    CHAPTERS["dead"],
+                )
+            )
         if row.saturated_fraction is not None and row.saturated_fraction > THRESHOLDS["saturated"]:
-            flags.append(Flag(
-                "saturated", row.name,
-                f"{row.saturated_fraction:.0%} of the {row.activation} outputs after "
-                f"{row.name!r} are in the flat part, where the gradient is almost 0. Shrink "
-                "the weights to Xavier's std (times the gain 5/3 for tanh).",
-                CHAPTERS["saturated"]))
+            flags.append(
+                Flag(
+                    "saturated",
+                    row.name,
+                    f"{row.saturated_fraction:.0%} of the {row.activation} outputs after "
+                    f"{row.name!r} are in the flat part, where the gradient is almost 0. Shrink "
+                    "the weights to Xavier's std (times the gain 5/3 for tanh).",
+                    CHAPTERS["saturated"],
+                )
+            )
     if loss is not None and not math.isfinite(loss):
-        flags.append(Flag("loss", None, f"the loss at initialization is {loss}: the output "
-                          "overflows. Shrink the weights, the last layer's first.",
-                          CHAPTERS["loss"]))
+        flags.append(
+            Flag(
+                "loss",
+                None,
+                f"the loss at initialization is {loss}: the output "
+                "overflows. Shrink the weights, the last layer's first.",
+                CHAPTERS["loss"],
+            )
+        )
     elif chance is not None and loss is not None and loss > chance + max(chance, 1.0):
-        flags.append(Flag(
-            "loss", None,
-            f"the loss at initialization, {_format(loss, 4)}, is far above ln C = "
-            f"{_format(chance, 4)}, the loss of a uniform guess: the untrained model is "
-            "confidently wrong. Make the last layer's weights small or zero, and its bias 0 "
-            "(or the log of the class frequencies).", CHAPTERS["loss"]))
+        flags.append(
+            Flag(
+                "loss",
+                None,
+                f"the loss at initialization, {_format(loss, 4)}, is far above ln C = "
+                f"{_format(chance, 4)}, the loss of a uniform guess: the untrained model is "
+                "confidently wrong. Make the last layer's weights small or zero, and its bias 0 "
+                "(or the log of the class frequencies).",
+                CHAPTERS["loss"],
+            )
+        )
     return flags
 
 
 #: The layers whose activations and gradients are compared along depth (norm layers and
 #: embeddings set their own scale).
-_DENSE_NAMES = {"Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
-                "ConvTranspose2d", "ConvTranspose3d"}
+_DENSE_NAMES = {
+    "Linear",
+    "Bilinear",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+}
 
 
 # ---------------------------------------------------------------------- diagnose
@@ -458,13 +558,14 @@ def diagnose(
         raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     parameters = list(model.parameters())
     if not parameters:
-        raise ValueError(f"model {type(model).__name__} has no parameters: there are no "
-                         "weights to diagnose")
+        raise ValueError(f"model {type(model).__name__} has no parameters: there are no weights to diagnose")
     inputs = _as_inputs(batch)
     layers = _weighted_modules(model)
     if not layers:
-        raise ValueError("model has parameters but no leaf module that owns them (diagnose "
-                         "measures modules such as Linear, Conv2d, Embedding, LayerNorm)")
+        raise ValueError(
+            "model has parameters but no leaf module that owns them (diagnose "
+            "measures modules such as Linear, Conv2d, Embedding, LayerNorm)"
+        )
     names = {id(module): name for name, module in model.named_modules()}
     weighted_ids = {id(module) for _, module in layers}
 
@@ -513,8 +614,9 @@ def diagnose(
                 raise ValueError("loss_fn needs a target: pass target=... as well")
             else:
                 if not isinstance(output, torch.Tensor):
-                    raise ValueError(f"diagnose needs a model that returns one tensor, got "
-                                     f"{type(output).__name__}")
+                    raise ValueError(
+                        f"diagnose needs a model that returns one tensor, got {type(output).__name__}"
+                    )
                 upstream = torch.randn(output.shape, generator=torch.Generator().manual_seed(0))
                 loss = (output * upstream.to(output.device, output.dtype)).sum()
             rows = _rows(events, loss)
@@ -527,29 +629,34 @@ def diagnose(
             for buffer, saved in buffers:
                 buffer.copy_(saved)
     loss_value = float(loss.detach()) if target is not None else None
-    return Diagnosis(rows=rows, flags=_flags(rows, loss_value, chance), loss=loss_value,
-                     chance_loss=chance)
+    return Diagnosis(rows=rows, flags=_flags(rows, loss_value, chance), loss=loss_value, chance_loss=chance)
 
 
 def _fit_message(running, finished, inputs, error) -> str:
     batch = f"batch of shape {_shapes(inputs)}"
     if running:
         name, module, args = running[-1]
-        return (f"the {batch} does not fit the model: layer {name!r} ({module}) failed on an "
-                f"input of shape {_shapes(args)}: {error}")
+        return (
+            f"the {batch} does not fit the model: layer {name!r} ({module}) failed on an "
+            f"input of shape {_shapes(args)}: {error}"
+        )
     if finished:
         name, output = finished[-1]
-        return (f"the {batch} does not fit the model: it failed after layer {name!r} (output "
-                f"shape {tuple(output.shape)}), in the model's own forward code: {error}")
+        return (
+            f"the {batch} does not fit the model: it failed after layer {name!r} (output "
+            f"shape {tuple(output.shape)}), in the model's own forward code: {error}"
+        )
     return f"the {batch} does not fit the model: it failed before any layer ran: {error}"
 
 
 def _rows(events, loss: torch.Tensor) -> list[LayerRow]:
-    layers = [(i, name, module, output) for i, (kind, name, module, output) in enumerate(events)
-              if kind == "layer"]
+    layers = [
+        (i, name, module, output) for i, (kind, name, module, output) in enumerate(events) if kind == "layer"
+    ]
     outputs = [output for *_, output in layers if output.requires_grad]
-    gradients = (torch.autograd.grad(loss, outputs, allow_unused=True)
-                 if loss.requires_grad and outputs else [])
+    gradients = (
+        torch.autograd.grad(loss, outputs, allow_unused=True) if loss.requires_grad and outputs else []
+    )
     gradient_of = {id(output): g for output, g in zip(outputs, gradients, strict=True)}
     rows, seen = [], {}
     for number, (i, name, module, output) in enumerate(layers, start=1):
@@ -561,16 +668,21 @@ def _rows(events, loss: torch.Tensor) -> list[LayerRow]:
         seen[name] = seen.get(name, 0) + 1
         label = name if seen[name] == 1 else f"{name} (call {seen[name]})"
         after_conv = isinstance(module, _CONVS)
-        rows.append(LayerRow(
-            depth=number, name=label, kind=type(module).__name__,
-            activation=type(activation_module).__name__ if activation_module else None,
-            activation_mean=float(values.mean()),
-            activation_std=float(values.std()) if values.numel() > 1 else 0.0,
-            gradient_std=float(g.double().std()) if g is not None and g.numel() > 1
-            else float("nan"),
-            dead_fraction=_units_dead(values, after_conv)
-            if isinstance(activation_module, _RELUS) else None,
-            saturated_fraction=_saturated(values, activation_module)
-            if isinstance(activation_module, (*_TANHS, *_SIGMOIDS)) else None,
-        ))
+        rows.append(
+            LayerRow(
+                depth=number,
+                name=label,
+                kind=type(module).__name__,
+                activation=type(activation_module).__name__ if activation_module else None,
+                activation_mean=float(values.mean()),
+                activation_std=float(values.std()) if values.numel() > 1 else 0.0,
+                gradient_std=float(g.double().std()) if g is not None and g.numel() > 1 else float("nan"),
+                dead_fraction=_units_dead(values, after_conv)
+                if isinstance(activation_module, _RELUS)
+                else None,
+                saturated_fraction=_saturated(values, activation_module)
+                if isinstance(activation_module, (*_TANHS, *_SIGMOIDS))
+                else None,
+            )
+        )
     return rows

@@ -85,8 +85,10 @@ def _check_positive_int(name: str, value: object) -> int:
 
 
 def _check_positive(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not (
-        math.isfinite(value) and value > 0
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.floating))
+        or not (math.isfinite(value) and value > 0)
     ):
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return float(value)
@@ -115,8 +117,14 @@ class LayerRule:
     bias_adam_lr: float
 
 
-def layer_rule(kind: str, fan_in: int, width_mult: float = 1.0, parametrization: str = "mup",
-               gain: float = 1.0, readout_zero_init: bool = False) -> LayerRule:
+def layer_rule(
+    kind: str,
+    fan_in: int,
+    width_mult: float = 1.0,
+    parametrization: str = "mup",
+    gain: float = 1.0,
+    readout_zero_init: bool = False,
+) -> LayerRule:
     r"""The initial std, multiplier and learning-rate factors of one layer under SP or µP.
 
     Yang et al. (2022), *Tensor Programs V*, Table 8, relative to a base width
@@ -160,20 +168,20 @@ def layer_rule(kind: str, fan_in: int, width_mult: float = 1.0, parametrization:
     fan_in = _check_positive_int("fan_in", fan_in)
     width_mult = _check_positive("width_mult", width_mult)
     _check_choice("parametrization", parametrization, PARAMETRIZATIONS)
-    if isinstance(gain, bool) or not isinstance(gain, (int, float)) or not (
-        math.isfinite(gain) and gain >= 0
+    if (
+        isinstance(gain, bool)
+        or not isinstance(gain, (int, float))
+        or not (math.isfinite(gain) and gain >= 0)
     ):
         raise ValueError(f"gain must be a finite number >= 0, got {gain!r}")
     m = width_mult if parametrization == "mup" else 1.0
     if kind == "output":
         std = 0.0 if readout_zero_init else math.sqrt(m / fan_in)
-        return LayerRule(kind, std, 1.0 / m, sgd_lr=m, adam_lr=1.0,
-                         bias_sgd_lr=1.0, bias_adam_lr=1.0)
+        return LayerRule(kind, std, 1.0 / m, sgd_lr=m, adam_lr=1.0, bias_sgd_lr=1.0, bias_adam_lr=1.0)
     std = float(gain) / math.sqrt(fan_in)
     if kind == "input":
         return LayerRule(kind, std, 1.0, sgd_lr=m, adam_lr=1.0, bias_sgd_lr=m, bias_adam_lr=1.0)
-    return LayerRule(kind, std, 1.0, sgd_lr=1.0, adam_lr=1.0 / m, bias_sgd_lr=m,
-                     bias_adam_lr=1.0)
+    return LayerRule(kind, std, 1.0, sgd_lr=1.0, adam_lr=1.0 / m, bias_sgd_lr=m, bias_adam_lr=1.0)
 
 
 class Readout(nn.Linear):
@@ -190,8 +198,9 @@ class Readout(nn.Linear):
         [[2.0, 2.0]]
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 multiplier: float = 1.0) -> None:
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, multiplier: float = 1.0
+    ) -> None:
         super().__init__(in_features, out_features, bias=bias)
         self.multiplier = float(multiplier)
 
@@ -242,11 +251,20 @@ class MuMLP(nn.Module):
         (3, 10)
     """
 
-    def __init__(self, in_features: int, width: int, out_features: int, *,
-                 num_hidden_layers: int = 1, base_width: int | None = None,
-                 parametrization: str = "mup", nonlinearity: str = "relu", bias: bool = True,
-                 readout_zero_init: bool = False,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        width: int,
+        out_features: int,
+        *,
+        num_hidden_layers: int = 1,
+        base_width: int | None = None,
+        parametrization: str = "mup",
+        nonlinearity: str = "relu",
+        bias: bool = True,
+        readout_zero_init: bool = False,
+        generator: torch.Generator | None = None,
+    ) -> None:
         super().__init__()
         in_features = _check_positive_int("in_features", in_features)
         width = _check_positive_int("width", width)
@@ -262,12 +280,13 @@ class MuMLP(nn.Module):
         self.nonlinearity = nonlinearity
         self.activation = make_activation(nonlinearity)
         self.input = nn.Linear(in_features, width, bias=bias)
-        self.hidden = nn.ModuleList(nn.Linear(width, width, bias=bias)
-                                    for _ in range(num_hidden_layers))
+        self.hidden = nn.ModuleList(nn.Linear(width, width, bias=bias) for _ in range(num_hidden_layers))
         self.output = Readout(width, out_features, bias=bias)
-        self.layer_kinds = {"input": "input",
-                            **{f"hidden.{i}": "hidden" for i in range(num_hidden_layers)},
-                            "output": "output"}
+        self.layer_kinds = {
+            "input": "input",
+            **{f"hidden.{i}": "hidden" for i in range(num_hidden_layers)},
+            "output": "output",
+        }
         gain = _gain(nonlinearity)
         with torch.no_grad():
             for name, kind in self.layer_kinds.items():
@@ -279,14 +298,18 @@ class MuMLP(nn.Module):
                 if kind == "output":
                     layer.multiplier = rule.multiplier
 
-    def rule(self, kind: str, gain: float | None = None,
-             readout_zero_init: bool = False) -> LayerRule:
+    def rule(self, kind: str, gain: float | None = None, readout_zero_init: bool = False) -> LayerRule:
         """The :func:`layer_rule` of this network's layers of kind ``kind``."""
         _check_choice("kind", kind, LAYER_KINDS)
         fan_in = self.input.in_features if kind == "input" else self.width
-        return layer_rule(kind, fan_in, self.width_mult, self.parametrization,
-                          gain=_gain(self.nonlinearity) if gain is None else gain,
-                          readout_zero_init=readout_zero_init)
+        return layer_rule(
+            kind,
+            fan_in,
+            self.width_mult,
+            self.parametrization,
+            gain=_gain(self.nonlinearity) if gain is None else gain,
+            readout_zero_init=readout_zero_init,
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.activation(self.input(x))
@@ -367,12 +390,12 @@ def param_groups(model: MuMLP, lr: float, optimizer: str = "adam") -> list[dict[
     lr = _check_positive("lr", lr)
     factors = lr_multipliers(model, optimizer)
     parameters = dict(model.named_parameters())
-    return [{"params": [parameters[name]], "lr": lr * factor, "name": name}
-            for name, factor in factors.items()]
+    return [
+        {"params": [parameters[name]], "lr": lr * factor, "name": name} for name, factor in factors.items()
+    ]
 
 
-def make_optimizer(model: MuMLP, lr: float, optimizer: str = "adam",
-                   **kwargs: Any) -> torch.optim.Optimizer:
+def make_optimizer(model: MuMLP, lr: float, optimizer: str = "adam", **kwargs: Any) -> torch.optim.Optimizer:
     """``torch.optim.Adam`` or ``torch.optim.SGD`` over :func:`param_groups`.
 
     Examples:
@@ -418,8 +441,10 @@ class CoordCheck:
         """
         log_widths = np.log(np.asarray(self.widths, dtype=float))
         log_changes = np.log(self.mean())
-        return {layer: float(np.polyfit(log_widths, log_changes[:, i], 1)[0])
-                for i, layer in enumerate(self.layers)}
+        return {
+            layer: float(np.polyfit(log_widths, log_changes[:, i], 1)[0])
+            for i, layer in enumerate(self.layers)
+        }
 
     def plot(self, ax: Any = None, title: str | None = None) -> Any:
         """Mean change of each layer's output against width, on log-log axes."""
@@ -429,18 +454,26 @@ class CoordCheck:
             _, ax = plt.subplots()
         for i, layer in enumerate(self.layers):
             ax.plot(self.widths, self.mean()[:, i], marker="o", label=layer)
-        ax.set(xscale="log", yscale="log", xlabel="width n",
-               ylabel="mean |Δ output| after training", title=title)
+        ax.set(
+            xscale="log", yscale="log", xlabel="width n", ylabel="mean |Δ output| after training", title=title
+        )
         ax.set_xticks(self.widths, [str(w) for w in self.widths])
         ax.xaxis.set_minor_locator(plt.NullLocator())
         ax.legend()
         return ax
 
 
-def coord_check(make_model: Callable[[int, torch.Generator], nn.Module], widths: Sequence[int],
-                inputs: torch.Tensor, targets: torch.Tensor, *, lr: float,
-                optimizer: str | Callable[[nn.Module, float], torch.optim.Optimizer] = "adam",
-                steps: int = 3, seeds: Sequence[int] = (0,)) -> CoordCheck:
+def coord_check(
+    make_model: Callable[[int, torch.Generator], nn.Module],
+    widths: Sequence[int],
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    *,
+    lr: float,
+    optimizer: str | Callable[[nn.Module, float], torch.optim.Optimizer] = "adam",
+    steps: int = 3,
+    seeds: Sequence[int] = (0,),
+) -> CoordCheck:
     r"""The coordinate check: how much each layer's output changes in training, against width.
 
     Yang et al. (2022), *Tensor Programs V*, Appendix D.1. For every width and seed: build
@@ -522,9 +555,12 @@ def coord_check(make_model: Callable[[int, torch.Generator], nn.Module], widths:
 
 def _outputs(model: nn.Module, inputs: torch.Tensor, names: Sequence[str]) -> dict[str, torch.Tensor]:
     outputs: dict[str, torch.Tensor] = {}
-    handles = [model.get_submodule(name).register_forward_hook(
-        lambda _module, _args, out, name=name: outputs.__setitem__(name, out.detach()))
-        for name in names]
+    handles = [
+        model.get_submodule(name).register_forward_hook(
+            lambda _module, _args, out, name=name: outputs.__setitem__(name, out.detach())
+        )
+        for name in names
+    ]
     try:
         with torch.no_grad():
             model(inputs)
@@ -534,9 +570,17 @@ def _outputs(model: nn.Module, inputs: torch.Tensor, names: Sequence[str]) -> di
     return outputs
 
 
-def final_loss(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, lr: float,
-               optimizer: str = "adam", steps: int = 20, batch_size: int = 64,
-               generator: torch.Generator | None = None) -> float:
+def final_loss(
+    model: nn.Module,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    *,
+    lr: float,
+    optimizer: str = "adam",
+    steps: int = 20,
+    batch_size: int = 64,
+    generator: torch.Generator | None = None,
+) -> float:
     """Train a :class:`MuMLP` for ``steps`` minibatch steps; return the loss on all of ``inputs``.
 
     The learning rates come from :func:`make_optimizer`. A loss that is not finite (a

@@ -18,8 +18,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 __all__ = [
-    "COLORS", "LINESTYLES", "use_style", "describe_figure",
-    "plot_std_vs_depth", "plot_layer_histograms", "plot_losses",
+    "COLORS",
+    "LINESTYLES",
+    "use_style",
+    "describe_figure",
+    "plot_std_vs_depth",
+    "plot_layer_histograms",
+    "plot_losses",
 ]
 
 #: Okabe-Ito palette: distinguishable with every common colour-vision deficiency.
