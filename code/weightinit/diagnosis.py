@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from .torch_helpers import CONV_LAYERS, WEIGHT_LAYERS, forward_hooks
 
 __all__ = ["LayerRow", "Flag", "Diagnosis", "diagnose", "CHAPTERS", "THRESHOLDS"]
 
@@ -69,7 +72,6 @@ _ACTIVATIONS = (
     nn.Tanhshrink,
     nn.Softsign,
 )
-_CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
 
 
 @dataclass(frozen=True)
@@ -271,12 +273,26 @@ def _as_inputs(batch) -> tuple[torch.Tensor, ...]:
     return inputs
 
 
+def _check_model(model) -> None:
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not list(model.parameters()):
+        raise ValueError(f"model {type(model).__name__} has no parameters: there are no weights to diagnose")
+
+
 def _weighted_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    return [
+    """The leaf modules that own a parameter, with their names."""
+    layers = [
         (name, module)
         for name, module in model.named_modules()
         if not list(module.children()) and any(p is not None for p in module._parameters.values())
     ]
+    if not layers:
+        raise ValueError(
+            "model has parameters but no leaf module that owns them (diagnose "
+            "measures modules such as Linear, Conv2d, Embedding, LayerNorm)"
+        )
+    return layers
 
 
 def _shapes(args) -> str:
@@ -307,18 +323,14 @@ def _classifier_loss(output: torch.Tensor, target: torch.Tensor) -> tuple[torch.
     return F.cross_entropy(logits.float(), labels), num_classes
 
 
-def _loss(output, target, loss_fn) -> tuple[torch.Tensor, int | None]:
-    if not isinstance(output, torch.Tensor):
-        raise ValueError(f"diagnose needs a model that returns one tensor, got {type(output).__name__}")
+def _loss(output: torch.Tensor, target, loss_fn) -> tuple[torch.Tensor, int | None]:
+    """The loss on a tensor output, and the number of classes for a classifier."""
     if not isinstance(target, torch.Tensor):
         raise ValueError(f"target must be a tensor, got {type(target).__name__}")
     integer = not (target.is_floating_point() or target.is_complex() or target.dtype == torch.bool)
-    cross_entropy = (
-        loss_fn is None or loss_fn is F.cross_entropy or (isinstance(loss_fn, nn.CrossEntropyLoss))
-    )
+    cross_entropy = loss_fn is None or loss_fn is F.cross_entropy or isinstance(loss_fn, nn.CrossEntropyLoss)
     if integer and cross_entropy:
-        loss, num_classes = _classifier_loss(output, target)
-        return loss, num_classes
+        return _classifier_loss(output, target)
     if target.is_floating_point() and bool((~torch.isfinite(target)).any()):
         raise ValueError("target contains NaN or infinite values")
     if loss_fn is None:
@@ -359,133 +371,141 @@ def _saturated(values: torch.Tensor, module: nn.Module) -> float:
 
 # ---------------------------------------------------------------------- the flags
 
+#: The layers whose activations and gradients are compared along depth (norm layers and
+#: embeddings set their own scale). Matched by class name, as a :class:`LayerRow` holds it.
+_DENSE_NAMES = frozenset(layer.__name__ for layer in (*WEIGHT_LAYERS, nn.Bilinear))
 
-def _flags(rows: list[LayerRow], loss: float | None, chance: float | None) -> list[Flag]:
-    flags = []
-    limit = THRESHOLDS["depth_ratio"]
+
+def _flag(kind: str, layer: str | None, message: str) -> Flag:
+    return Flag(kind, layer, message, CHAPTERS[kind])
+
+
+def _nonfinite_flags(rows: list[LayerRow]) -> list[Flag]:
+    """The first layer whose output holds NaN or inf (nothing after it can be trusted)."""
     for row in rows:
         if not math.isfinite(row.activation_std):
-            flags.append(
-                Flag(
+            return [
+                _flag(
                     "exploding",
                     row.name,
-                    f"{row.name!r} outputs NaN or infinite "
-                    "values: the weights are far too large. Draw them with He's or "
-                    "Xavier's std, which keeps the signal's std near 1.",
-                    CHAPTERS["exploding"],
+                    f"{row.name!r} outputs NaN or infinite values: the weights are far too large. "
+                    "Draw them with He's or Xavier's std, which keeps the signal's std near 1.",
                 )
-            )
-            return flags
+            ]
+    return []
+
+
+def _compared_rows(rows: list[LayerRow]) -> list[LayerRow]:
+    """The rows compared along depth: the dense layers that feed an activation.
+
+    A residual branch's last layer (scaled down on purpose, GPT-2) and the readout (small
+    or zero on purpose) do not feed one; the loss judges the readout.
+    """
     dense = [row for row in rows if row.kind in _DENSE_NAMES]
-    # Compare the layers that feed an activation: a residual branch's last layer (scaled
-    # down on purpose, GPT-2) and the readout (small or zero on purpose) do not; the loss
-    # judges the readout.
     hidden = [row for row in dense if row.activation is not None]
-    dense = hidden if len(hidden) >= 2 else dense[:-1] if len(dense) >= 3 else dense
-    if len(dense) >= 2:
-        first, last = dense[0], dense[-1]
-        ratio = last.activation_std / first.activation_std if first.activation_std > 0 else 0.0
-        if ratio < 1 / limit:
-            flags.append(
-                Flag(
-                    "vanishing",
-                    last.name,
-                    f"the activations' std falls from {_format(first.activation_std)} at "
-                    f"{first.name!r} to {_format(last.activation_std)} at {last.name!r}: the "
-                    "weights are too small for the activation. Use He's rule for ReLU-like "
-                    "units, Xavier's (with gain) for tanh.",
-                    CHAPTERS["vanishing"],
-                )
-            )
-        elif ratio > limit:
-            flags.append(
-                Flag(
-                    "exploding",
-                    last.name,
-                    f"the activations' std grows from {_format(first.activation_std)} at "
-                    f"{first.name!r} to {_format(last.activation_std)} at {last.name!r}: the "
-                    "weights are too large. Use He's rule for ReLU-like units, Xavier's for "
-                    "tanh, and scale residual branches down.",
-                    CHAPTERS["exploding"],
-                )
-            )
-        grads = [row for row in dense if math.isfinite(row.gradient_std)]
-        if len(grads) >= 2 and grads[-1].gradient_std > 0:
-            ratio = grads[0].gradient_std / grads[-1].gradient_std
-            kind = "vanishing" if ratio < 1 / limit else "exploding" if ratio > limit else None
-            if kind and kind not in {flag.kind for flag in flags}:
-                verb = "shrinks" if kind == "vanishing" else "grows"
-                flags.append(
-                    Flag(
-                        kind,
-                        grads[0].name,
-                        f"the gradient's std {verb} from {_format(grads[-1].gradient_std)} at "
-                        f"{grads[-1].name!r} to {_format(grads[0].gradient_std)} at "
-                        f"{grads[0].name!r} on the way back: the first layers will learn at a "
-                        f"very different speed. Rescale the weights (He or Xavier).",
-                        CHAPTERS[kind],
-                    )
-                )
+    if len(hidden) >= 2:
+        return hidden
+    return dense[:-1] if len(dense) >= 3 else dense
+
+
+def _depth_flags(compared: list[LayerRow]) -> list[Flag]:
+    """The activations' std from the first compared layer to the last."""
+    if len(compared) < 2:
+        return []
+    first, last = compared[0], compared[-1]
+    ratio = last.activation_std / first.activation_std if first.activation_std > 0 else 0.0
+    limit = THRESHOLDS["depth_ratio"]
+    change = (
+        f"from {_format(first.activation_std)} at {first.name!r} to "
+        f"{_format(last.activation_std)} at {last.name!r}"
+    )
+    if ratio < 1 / limit:
+        message = (
+            f"the activations' std falls {change}: the weights are too small for the activation. "
+            "Use He's rule for ReLU-like units, Xavier's (with gain) for tanh."
+        )
+        return [_flag("vanishing", last.name, message)]
+    if ratio > limit:
+        message = (
+            f"the activations' std grows {change}: the weights are too large. Use He's rule for "
+            "ReLU-like units, Xavier's for tanh, and scale residual branches down."
+        )
+        return [_flag("exploding", last.name, message)]
+    return []
+
+
+def _gradient_flags(compared: list[LayerRow], raised: set[str]) -> list[Flag]:
+    """The gradient's std from the last compared layer back to the first, unless the
+    activations already raised the same kind of flag."""
+    grads = [row for row in compared if math.isfinite(row.gradient_std)]
+    if len(grads) < 2 or grads[-1].gradient_std <= 0:
+        return []
+    first, last = grads[0], grads[-1]
+    ratio = first.gradient_std / last.gradient_std
+    limit = THRESHOLDS["depth_ratio"]
+    kind = "vanishing" if ratio < 1 / limit else "exploding" if ratio > limit else None
+    if kind is None or kind in raised:
+        return []
+    verb = "shrinks" if kind == "vanishing" else "grows"
+    message = (
+        f"the gradient's std {verb} from {_format(last.gradient_std)} at {last.name!r} to "
+        f"{_format(first.gradient_std)} at {first.name!r} on the way back: the first layers will "
+        "learn at a very different speed. Rescale the weights (He or Xavier)."
+    )
+    return [_flag(kind, first.name, message)]
+
+
+def _unit_flags(rows: list[LayerRow]) -> list[Flag]:
+    """Dead ReLU units and saturated tanh/sigmoid outputs, layer by layer."""
+    flags = []
     for row in rows:
         if row.dead_fraction is not None and row.dead_fraction > THRESHOLDS["dead"]:
-            flags.append(
-                Flag(
-                    "dead",
-                    row.name,
-                    f"{row.dead_fraction:.0%} of the ReLU units after {row.name!r} output 0 for "
-                    "every example: they get no gradient and never learn. Start the biases at 0 "
-                    "(not negative) and the weights at He's std.",
-                    CHAPTERS["dead"],
-                )
+            message = (
+                f"{row.dead_fraction:.0%} of the ReLU units after {row.name!r} output 0 for every "
+                "example: they get no gradient and never learn. Start the biases at 0 (not "
+                "negative) and the weights at He's std."
             )
+            flags.append(_flag("dead", row.name, message))
         if row.saturated_fraction is not None and row.saturated_fraction > THRESHOLDS["saturated"]:
-            flags.append(
-                Flag(
-                    "saturated",
-                    row.name,
-                    f"{row.saturated_fraction:.0%} of the {row.activation} outputs after "
-                    f"{row.name!r} are in the flat part, where the gradient is almost 0. Shrink "
-                    "the weights to Xavier's std (times the gain 5/3 for tanh).",
-                    CHAPTERS["saturated"],
-                )
+            message = (
+                f"{row.saturated_fraction:.0%} of the {row.activation} outputs after {row.name!r} "
+                "are in the flat part, where the gradient is almost 0. Shrink the weights to "
+                "Xavier's std (times the gain 5/3 for tanh)."
             )
-    if loss is not None and not math.isfinite(loss):
-        flags.append(
-            Flag(
-                "loss",
-                None,
-                f"the loss at initialization is {loss}: the output "
-                "overflows. Shrink the weights, the last layer's first.",
-                CHAPTERS["loss"],
-            )
-        )
-    elif chance is not None and loss is not None and loss > chance + max(chance, 1.0):
-        flags.append(
-            Flag(
-                "loss",
-                None,
-                f"the loss at initialization, {_format(loss, 4)}, is far above ln C = "
-                f"{_format(chance, 4)}, the loss of a uniform guess: the untrained model is "
-                "confidently wrong. Make the last layer's weights small or zero, and its bias 0 "
-                "(or the log of the class frequencies).",
-                CHAPTERS["loss"],
-            )
-        )
+            flags.append(_flag("saturated", row.name, message))
     return flags
 
 
-#: The layers whose activations and gradients are compared along depth (norm layers and
-#: embeddings set their own scale).
-_DENSE_NAMES = {
-    "Linear",
-    "Bilinear",
-    "Conv1d",
-    "Conv2d",
-    "Conv3d",
-    "ConvTranspose1d",
-    "ConvTranspose2d",
-    "ConvTranspose3d",
-}
+def _loss_flag(loss: float | None, chance: float | None) -> list[Flag]:
+    """A first loss that overflows, or a classifier's far above ln C."""
+    if loss is None:
+        return []
+    if not math.isfinite(loss):
+        message = (
+            f"the loss at initialization is {loss}: the output overflows. Shrink the weights, "
+            "the last layer's first."
+        )
+        return [_flag("loss", None, message)]
+    if chance is not None and loss > chance + max(chance, 1.0):
+        message = (
+            f"the loss at initialization, {_format(loss, 4)}, is far above ln C = "
+            f"{_format(chance, 4)}, the loss of a uniform guess: the untrained model is "
+            "confidently wrong. Make the last layer's weights small or zero, and its bias 0 "
+            "(or the log of the class frequencies)."
+        )
+        return [_flag("loss", None, message)]
+    return []
+
+
+def _flags(rows: list[LayerRow], loss: float | None, chance: float | None) -> list[Flag]:
+    """Every flag, in order: NaN or inf (alone), depth, gradient, units, loss."""
+    nonfinite = _nonfinite_flags(rows)
+    if nonfinite:
+        return nonfinite
+    compared = _compared_rows(rows)
+    flags = _depth_flags(compared)
+    flags += _gradient_flags(compared, {flag.kind for flag in flags})
+    return flags + _unit_flags(rows) + _loss_flag(loss, chance)
 
 
 # ---------------------------------------------------------------------- diagnose
@@ -554,82 +574,101 @@ def diagnose(
         >>> sorted(report.kinds), report.rows[0].dead_fraction
         (['dead', 'vanishing'], 1.0)
     """
-    if not isinstance(model, nn.Module):
-        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    parameters = list(model.parameters())
-    if not parameters:
-        raise ValueError(f"model {type(model).__name__} has no parameters: there are no weights to diagnose")
+    _check_model(model)
     inputs = _as_inputs(batch)
     layers = _weighted_modules(model)
-    if not layers:
-        raise ValueError(
-            "model has parameters but no leaf module that owns them (diagnose "
-            "measures modules such as Linear, Conv2d, Embedding, LayerNorm)"
-        )
-    names = {id(module): name for name, module in model.named_modules()}
-    weighted_ids = {id(module) for _, module in layers}
+    with _left_as_it_was(model), torch.random.fork_rng(devices=[]):
+        output, events = _forward(model, inputs, layers)
+        loss, chance = _backward_start(output, target, loss_fn)
+        rows = _rows(events, loss)
+    loss_value = float(loss.detach()) if target is not None else None
+    return Diagnosis(rows=rows, flags=_flags(rows, loss_value, chance), loss=loss_value, chance_loss=chance)
 
-    events: list[tuple[str, str, nn.Module, torch.Tensor]] = []  # (kind, name, module, output)
-    running: list[tuple[str, nn.Module, tuple]] = []  # leaf modules started, not finished
-    finished: list[tuple[str, torch.Tensor]] = []
 
-    def pre_hook(module, args):
-        running.append((names[id(module)], module, args))
-
-    def post_hook(module, args, output):
-        if running and running[-1][1] is module:
-            running.pop()
-        if isinstance(output, torch.Tensor):
-            finished.append((names[id(module)], output))
-            if id(module) in weighted_ids:
-                events.append(("layer", names[id(module)], module, output))
-            elif isinstance(module, _ACTIVATIONS):
-                events.append(("act", names[id(module)], module, output))
-
+@contextmanager
+def _left_as_it_was(model: nn.Module) -> Iterator[None]:
+    """Train mode with Dropout off for the pass; every module's mode and every buffer
+    (BatchNorm's running statistics) restored on exit, also after an error."""
     modes = {module: module.training for module in model.modules()}
     buffers = [(buffer, buffer.detach().clone()) for buffer in model.buffers()]
-    handles = []
     try:
-        for module in model.modules():
-            if not list(module.children()):
-                handles.append(module.register_forward_pre_hook(pre_hook))
-                handles.append(module.register_forward_hook(post_hook))
         model.train()
         for module in model.modules():
             if isinstance(module, nn.modules.dropout._DropoutNd):
                 module.eval()
-        with torch.random.fork_rng(devices=[]):
-            try:
-                output = model(*inputs)
-            except Exception as error:  # noqa: BLE001 (any failure: the batch does not fit)
-                raise ValueError(_fit_message(running, finished, inputs, error)) from error
-            for handle in handles:
-                handle.remove()
-            handles = []
-            chance = None
-            if target is not None:
-                loss, num_classes = _loss(output, target, loss_fn)
-                chance = math.log(num_classes) if num_classes else None
-            elif loss_fn is not None:
-                raise ValueError("loss_fn needs a target: pass target=... as well")
-            else:
-                if not isinstance(output, torch.Tensor):
-                    raise ValueError(
-                        f"diagnose needs a model that returns one tensor, got {type(output).__name__}"
-                    )
-                upstream = torch.randn(output.shape, generator=torch.Generator().manual_seed(0))
-                loss = (output * upstream.to(output.device, output.dtype)).sum()
-            rows = _rows(events, loss)
+        yield
     finally:
-        for handle in handles:
-            handle.remove()
         for module, training in modes.items():
             module.training = training
         with torch.no_grad():
             for buffer, saved in buffers:
                 buffer.copy_(saved)
-    loss_value = float(loss.detach()) if target is not None else None
-    return Diagnosis(rows=rows, flags=_flags(rows, loss_value, chance), loss=loss_value, chance_loss=chance)
+
+
+@dataclass
+class _Trace:
+    """What the forward hooks on the leaf modules see during one forward pass.
+
+    ``events`` holds ``(kind, name, module, output)`` for each module with weights
+    (``"layer"``) and each activation module (``"act"``), in the order they ran;
+    ``running`` the leaf modules started and not finished, and ``finished`` the outputs of
+    those that finished, for the message when the batch does not fit.
+    """
+
+    names: dict[int, str]
+    weighted_ids: set[int]
+    events: list[tuple[str, str, nn.Module, torch.Tensor]] = field(default_factory=list)
+    running: list[tuple[str, nn.Module, tuple]] = field(default_factory=list)
+    finished: list[tuple[str, torch.Tensor]] = field(default_factory=list)
+
+    def pre_hook(self, module: nn.Module, args: tuple) -> None:
+        self.running.append((self.names[id(module)], module, args))
+
+    def post_hook(self, module: nn.Module, args: tuple, output) -> None:
+        if self.running and self.running[-1][1] is module:
+            self.running.pop()
+        if not isinstance(output, torch.Tensor):
+            return
+        name = self.names[id(module)]
+        self.finished.append((name, output))
+        if id(module) in self.weighted_ids:
+            self.events.append(("layer", name, module, output))
+        elif isinstance(module, _ACTIVATIONS):
+            self.events.append(("act", name, module, output))
+
+
+def _forward(model: nn.Module, inputs: tuple[torch.Tensor, ...], layers: list[tuple[str, nn.Module]]):
+    """``model(*inputs)`` with every leaf module hooked: the output and the trace's events."""
+    trace = _Trace(
+        names={id(module): name for name, module in model.named_modules()},
+        weighted_ids={id(module) for _, module in layers},
+    )
+    leaves = [module for module in model.modules() if not list(module.children())]
+    hooks = [(module, trace.post_hook) for module in leaves]
+    pre_hooks = [(module, trace.pre_hook) for module in leaves]
+    with forward_hooks(hooks, pre_hooks=pre_hooks):
+        try:
+            output = model(*inputs)
+        except Exception as error:  # noqa: BLE001 (any failure: the batch does not fit)
+            raise ValueError(_fit_message(trace.running, trace.finished, inputs, error)) from error
+    return output, trace.events
+
+
+def _backward_start(output, target, loss_fn) -> tuple[torch.Tensor, float | None]:
+    """What the backward pass starts from, and ln C for a classifier (else ``None``).
+
+    The loss with a target; without one, the output times a fixed standard-normal tensor
+    (the same on every call), summed.
+    """
+    if target is None and loss_fn is not None:
+        raise ValueError("loss_fn needs a target: pass target=... as well")
+    if not isinstance(output, torch.Tensor):
+        raise ValueError(f"diagnose needs a model that returns one tensor, got {type(output).__name__}")
+    if target is not None:
+        loss, num_classes = _loss(output, target, loss_fn)
+        return loss, math.log(num_classes) if num_classes else None
+    upstream = torch.randn(output.shape, generator=torch.Generator().manual_seed(0))
+    return (output * upstream.to(output.device, output.dtype)).sum(), None
 
 
 def _fit_message(running, finished, inputs, error) -> str:
@@ -667,7 +706,7 @@ def _rows(events, loss: torch.Tensor) -> list[LayerRow]:
         g = gradient_of.get(id(output))
         seen[name] = seen.get(name, 0) + 1
         label = name if seen[name] == 1 else f"{name} (call {seen[name]})"
-        after_conv = isinstance(module, _CONVS)
+        after_conv = isinstance(module, CONV_LAYERS)
         rows.append(
             LayerRow(
                 depth=number,
