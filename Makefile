@@ -84,8 +84,10 @@ chromium:
 	else SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	    $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; fi
 
-# The student edition: the chapters without solutions, in student/ (notebooks, a zip of
-# them, and the rendered book in student/_build/html). See chapters/for_instructors.md.
+# The student edition: the chapters without solutions, in student/: the notebooks learners
+# get (the Jupyter edition, plain Jupyter Markdown, install cell pinned to the release), a
+# zip of them, and the rendered book in student/_build/html (built from the MyST chapters
+# with their solutions stripped). See tools/student_edition.py, chapters/for_instructors.md.
 student: $(STAMP)
 	$(BIN)/python tools/student_edition.py --book
 

@@ -1,7 +1,8 @@
 """The Jupyter edition (tools/jupyter_edition.py): the chapters in plain Jupyter Markdown.
 
 What Colab and Jupyter cannot render must be gone from every markdown cell: MyST
-directives, roles, option lines and targets. Exercises keep their maths outside code
+directives, roles, option lines and targets (``jupyter_edition.myst_left``, which the
+student edition's test uses too). Exercises keep their maths outside code
 blocks, references become links to the online book's pages, solutions fold into
 ``<details>``, and code cells are the chapters' own.
 """
@@ -21,14 +22,6 @@ CHAPTERS = course_files.chapter_notebooks(ROOT)
 BOOK = jupyter_edition.read_book(ROOT)
 URL = BOOK.url
 
-#: MyST that Jupyter shows as it is: directives, roles, directive options, targets, comments
-MYST = {
-    "a directive": re.compile(r"^[ \t]*(`{3,}|:{3,})[ \t]*\{[\w:.-]+\}", re.M),
-    "a role": re.compile(r"\{[\w:.-]+\}`"),
-    "a directive option": re.compile(r"^[ \t]*:(label|class|name|nowrap|width|align|alt):", re.M),
-    "a target": re.compile(r"^\([^()\s]+\)=[ \t]*$", re.M),
-    "a solution marker": re.compile(r"solution-(start|end)"),
-}
 MATH_RE = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
 FENCED_RE = re.compile(r"^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\1[ \t]*$", re.M | re.S)
 
@@ -55,12 +48,26 @@ def test_no_myst_survives(edition, chapter):
     nb = edition[chapter.name]
     nbformat.validate(nb)
     for index, source in enumerate(_markdown(nb)):
-        for what, pattern in MYST.items():
-            match = pattern.search(source)
-            assert not match, (
-                f"{chapter.name}, markdown cell {index}: {what} survives: "
-                f"{source[max(0, match.start() - 60) : match.end() + 60]!r}"
-            )
+        left = jupyter_edition.myst_left(source)
+        assert not left, f"{chapter.name}, markdown cell {index}: MyST survives: {left}"
+
+
+def test_the_myst_check_finds_each_kind_and_passes_plain_markdown():
+    myst = {
+        "a directive": "```{exercise} Title\nText\n```",
+        "a role": "As {cite:t}`he2015delving` show.",
+        "a directive option": "Text\n:label: ch03-ex1",
+        "a target": "(my-target)=\n## A section",
+        "a solution marker": "the solution-start marker",
+    }
+    for what, source in myst.items():
+        assert [found.partition(":")[0] for found in jupyter_edition.myst_left(source)] == [what]
+    plain = (
+        '### Exercise 3.1: Title<a id="ch03-ex1"></a>\n\nWith $b = \\sqrt{6}$, '
+        "[Exercise 3.2](https://x.io/03.html#ch03-ex2), `code`, ```python\nx = {1: 2}\n``` "
+        "and > **Note**."
+    )
+    assert jupyter_edition.myst_left(plain) == []
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
@@ -76,6 +83,9 @@ def test_exercises_are_headed_paragraphs_with_their_maths_outside_code(edition, 
         if cell.cell_type == "markdown" and re.match(rf"^#{{2,6}} Exercise {number}\.\d+", cell.source)
     ]
     assert len(headed) == len(exercises)
+    # What the student edition's checks find in a generated notebook: the same exercises.
+    found = jupyter_edition.exercises(nb)
+    assert [(e.label, e.checkers) for e in found] == [(e.label, e.checkers) for e in exercises]
     for k, (exercise, generated) in enumerate(zip(exercises, headed, strict=True), start=1):
         heading = generated.splitlines()[0]
         assert heading.startswith(("### ", "#### ")) and f"Exercise {number}.{k}" in heading

@@ -1,10 +1,15 @@
 """The student edition (tools/student_edition.py): no solution survives, and it still runs.
 
+The notebooks learners get (and their zip) are the Jupyter edition without solutions: no
+MyST left in a markdown cell, the exercises and the learner's and feedback cells in the
+chapter's order, the install cell pinned to the release. The student book's copy of the
+sources keeps the chapters in MyST, for jupyter-book, with the solutions stripped.
+
 Marked ``student``: ``make student-check`` runs it (``make test`` includes it, after the book
 build, whose executed chapters it reads); ``make unit`` skips it. It writes the student
 notebooks to a temporary folder, never into student/. Executing every student notebook
 (``student_execute``, ``make student-execute``) is left out of ``make test``: the book build
-has already run each cell that a student notebook runs, in the same order, and
+has already run each code cell that a student notebook runs, in the same order, and
 ``test_student_cells_run_as_in_the_book`` checks that the solutions they lose change nothing
 that the remaining cells read.
 """
@@ -20,6 +25,7 @@ from pathlib import Path
 
 import colab_cell
 import course_files
+import jupyter_edition
 import nbformat
 import pytest
 import student_edition
@@ -30,6 +36,7 @@ pytestmark = pytest.mark.student
 
 CHAPTERS = course_files.chapter_notebooks(ROOT)
 MARKER_WORDS = ("solution-start", "solution-end")
+BOOK = jupyter_edition.read_book(ROOT)
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +52,24 @@ def test_one_student_notebook_per_chapter(edition):
     assert sorted(notebooks) == sorted(path.name for path in CHAPTERS)
 
 
+def _solution_texts(chapter: Path) -> list[str]:
+    """Every cell of the chapter's solutions as a learner would read it: the code cells'
+    source, the markdown cells' MyST source and its plain Jupyter Markdown."""
+    full = course_files.read_notebook(chapter)
+    converter = jupyter_edition.Chapter(jupyter_edition.docname_of(chapter, ROOT), BOOK)
+    texts = []
+    for index in sorted(course_files.solution_cell_indices(full)):
+        cell = full.cells[index]
+        if course_files.SOLUTION_START_RE.search(cell.source) or course_files.SOLUTION_END_RE.search(
+            cell.source
+        ):
+            continue  # a marker: MARKER_WORDS covers it
+        texts.append(cell.source.strip())
+        if cell.cell_type == "markdown":
+            texts.append(converter.markdown(cell.source).strip())
+    return [text for text in texts if text]
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
 def test_no_solution_text_survives(edition, chapter):
     _, notebooks = edition
@@ -52,33 +77,55 @@ def test_no_solution_text_survives(edition, chapter):
     raw = notebooks[chapter.name].read_text(encoding="utf-8")
     student = nbformat.reads(raw, as_version=4)
     student_text = "\n".join(cell.source for cell in student.cells)
-    sources = student_edition.solution_sources(full)
-    assert sources, f"{chapter.name} has no solutions to remove"
-    for source in sources:
-        assert source.strip() not in student_text, (
-            f"{chapter.name}: this solution cell survives:\n{source[:300]}"
-        )
+    texts = _solution_texts(chapter)
+    assert texts, f"{chapter.name} has no solutions to remove"
+    for text in texts:
+        assert text not in student_text, f"{chapter.name}: this solution text survives:\n{text[:300]}"
     for word in MARKER_WORDS:
         assert word not in raw.lower(), f"{chapter.name}: {word!r} in the student notebook"
-    assert course_files.solutions(student) == []
+    assert "Solution to Exercise" not in student_text
+    assert not [c for c in student.cells if jupyter_edition.SOLUTION_TAG in c.metadata.get("tags", [])]
+    # One cell per cell of the chapter outside its solutions: nothing else went missing.
     removed = len(course_files.solution_cell_indices(full))
     assert len(student.cells) == len(full.cells) - removed
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
-def test_exercises_and_their_feedback_stay(edition, chapter):
+def test_no_myst_survives_in_a_markdown_cell(edition, chapter):
+    _, notebooks = edition
+    student = course_files.read_notebook(notebooks[chapter.name])
+    nbformat.validate(student)
+    markdown = [cell.source for cell in student.cells if cell.cell_type == "markdown"]
+    assert markdown
+    for index, source in enumerate(markdown):
+        left = jupyter_edition.myst_left(source)
+        assert not left, f"{chapter.name}, markdown cell {index}: MyST survives: {left}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+def test_exercises_and_their_feedback_stay_in_order(edition, chapter):
     _, notebooks = edition
     full = course_files.read_notebook(chapter)
     student = course_files.read_notebook(notebooks[chapter.name])
-    full_exercises, student_exercises = course_files.exercises(full), course_files.exercises(student)
+    full_exercises = course_files.exercises(full)
+    student_exercises = jupyter_edition.exercises(student)
+    assert full_exercises, f"{chapter.name} has no exercises"
+    number = int(course_files.chapter_number(chapter))
     assert [e.label for e in student_exercises] == [e.label for e in full_exercises]
-    for before, after in zip(full_exercises, student_exercises, strict=True):
-        assert [full.cells[i].source for i in before.learner_cells] == [
-            student.cells[i].source for i in after.learner_cells
-        ]
-        assert after.checkers == before.checkers and after.solution is None
-    # The install cell is pinned to the release: a term's notebooks survive changes on main.
-    assert course_files.first_code_cell(student).source == colab_cell.render_pinned(ROOT)
+    for k, (before, after) in enumerate(zip(full_exercises, student_exercises, strict=True), start=1):
+        heading = student.cells[after.cell].source
+        assert f"Exercise {number}.{k}" in heading and before.title in heading, heading[:200]
+        for cells in ("learner_cells", "feedback_cells"):
+            assert [full.cells[i].source for i in getattr(before, cells)] == [
+                student.cells[i].source for i in getattr(after, cells)
+            ], f"{chapter.name}, {before.label}: {cells}"
+        assert after.checkers == before.checkers
+    # Every code cell of the chapter outside its solutions, in order; the install cell
+    # (the first) pinned to the release, so that a term's notebooks survive changes on main.
+    inside = course_files.solution_cell_indices(full)
+    expected = [c.source for i, c in enumerate(full.cells) if c.cell_type == "code" and i not in inside]
+    expected[0] = colab_cell.render_pinned(ROOT)
+    assert [c.source for c in student.cells if c.cell_type == "code"] == expected
     assert f'@{colab_cell.release_tag(ROOT)}"' in course_files.first_code_cell(student).source
 
 
@@ -116,12 +163,22 @@ def test_zip_holds_the_student_notebooks(edition):
             assert text == notebooks[Path(name).name].read_text(encoding="utf-8")
 
 
-def test_book_copy_has_the_student_chapters_and_no_colab_button(edition):
+def test_book_copy_has_the_myst_chapters_without_solutions_and_no_colab_button(edition):
     out, notebooks = edition
-    book = student_edition.copy_book(list(notebooks.values()), out, ROOT)
+    book = student_edition.copy_book(out, ROOT)
     for chapter in CHAPTERS:
-        copied = book / chapter.relative_to(ROOT)
-        assert copied.read_bytes() == notebooks[chapter.name].read_bytes()
+        full = course_files.read_notebook(chapter)
+        copied = course_files.read_notebook(book / chapter.relative_to(ROOT))
+        # MyST, for jupyter-book: the exercise directives are there, the solutions are not.
+        assert [e.label for e in course_files.exercises(copied)] == [
+            e.label for e in course_files.exercises(full)
+        ]
+        assert course_files.solutions(copied) == []
+        inside = course_files.solution_cell_indices(full)
+        expected = [c.source for i, c in enumerate(full.cells) if i not in inside]
+        first_code = next(i for i, c in enumerate(copied.cells) if c.cell_type == "code")
+        expected[first_code] = colab_cell.render_pinned(ROOT)
+        assert [c.source for c in copied.cells] == expected
     for name in ("_config.yml", "_toc.yml", "intro.md", "chapters/references.bib"):
         assert (book / name).exists(), name
     assert not any((book / name).exists() for name in (".venv", ".git", "code", "tests", "student"))
@@ -233,11 +290,14 @@ def test_student_notebooks_execute_and_feedback_says_not_yet(edition, tmp_path, 
         print(f"\nstudent notebooks, 2 at a time: {wall:.0f} s wall ({timings})")
     failed = {run.notebook.name: run.error[-1500:] for run in runs if not run.ok}
     assert not failed, "student notebooks that fail:\n" + json.dumps(failed, indent=1)
+    feedback = 0
     for run in runs:
         executed = course_files.read_notebook(run.executed)
-        for exercise in course_files.exercises(executed):
+        for exercise in jupyter_edition.exercises(executed):
+            feedback += len(exercise.feedback_cells)
             for index in exercise.feedback_cells:
                 text = student_edition.cell_text(executed.cells[index])
                 assert "not yet" in text.lower(), (
                     f"{run.notebook.name}, {exercise.label}: the feedback cell prints {text!r}, not 'not yet'"
                 )
+    assert feedback, "no feedback cell found in the executed student notebooks"

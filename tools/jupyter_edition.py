@@ -22,7 +22,9 @@ notebook viewer renders:
 ``make jupyter`` writes them to ``_build/jupyter/chapters/NN_name.ipynb`` (the chapters'
 own paths, so that CI can publish the folder as the ``jupyter`` branch that the book's
 Colab buttons open); ``--student`` also writes the student edition of them (solutions
-removed) to ``_build/jupyter/student/``. Usage, from the repository root::
+removed) to ``_build/jupyter/student/``. The student edition that learners download
+(``tools/student_edition.py``, ``make student``) is made of the same notebooks, their
+install cell pinned to the release. Usage, from the repository root::
 
     .venv/bin/python tools/jupyter_edition.py [--out _build/jupyter] [--student] [NOTEBOOK ...]
 """
@@ -546,6 +548,61 @@ def student(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     out = copy.deepcopy(nb)
     out.cells = [cell for cell in out.cells if SOLUTION_TAG not in cell.metadata.get("tags", [])]
     return out
+
+
+#: What only MyST understands and Jupyter shows as it is: directives, roles, directive
+#: options, targets, solution markers. No markdown cell of a generated notebook holds any.
+MYST_ONLY = {
+    "a directive": re.compile(r"^[ \t]*(`{3,}|:{3,})[ \t]*\{[\w:.-]+\}", re.M),
+    "a role": re.compile(r"\{[\w:.-]+\}`"),
+    "a directive option": re.compile(r"^[ \t]*:(label|class|name|nowrap|width|align|alt):", re.M),
+    "a target": re.compile(r"^\([^()\s]+\)=[ \t]*$", re.M),
+    "a solution marker": re.compile(r"solution-(start|end)"),
+}
+
+
+def myst_left(source: str) -> list[str]:
+    """What of the markdown ``source`` only MyST understands, each with its context.
+
+    >>> myst_left("See [chapter 4](04_he.html).")
+    []
+    >>> myst_left("See {doc}`04_he`.")
+    ["a role: 'See {doc}`04_he`.'"]
+    """
+    return [
+        f"{what}: {source[max(0, match.start() - 60) : match.end() + 60]!r}"
+        for what, pattern in MYST_ONLY.items()
+        for match in pattern.finditer(source)
+    ]
+
+
+#: The heading :meth:`Chapter.directive` gives an exercise: ``### Exercise 3.1: Title<a id="ch03-ex1"></a>``
+EXERCISE_HEADING_RE = re.compile(
+    r'^#{2,6} Exercise (?P<number>\d+\.\d+)(?:: (?P<title>.*?))?(?:<a id="(?P<label>[^"]*)"></a>)?[ \t]*$',
+    re.M,
+)
+
+
+def exercises(nb: nbformat.NotebookNode) -> list[course_files.Exercise]:
+    """The exercises of a generated notebook, as ``course_files.exercises`` finds them in a chapter.
+
+    An exercise is its heading; its learner cells are the code cells up to the next
+    exercise (a generated solution is one markdown cell, so none of them is a solution's).
+    ``solution`` stays None.
+    """
+    found: list[course_files.Exercise] = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            for match in EXERCISE_HEADING_RE.finditer(cell.source):
+                found.append(course_files.Exercise(match["label"] or "", match["title"] or "", index))
+        elif cell.cell_type == "code" and found:
+            exercise = found[-1]
+            exercise.learner_cells.append(index)
+            calls = course_files.feedback_calls(cell.source)
+            if calls:
+                exercise.feedback_cells.append(index)
+                exercise.checkers += [c for c in calls if c not in exercise.checkers]
+    return found
 
 
 def write(
