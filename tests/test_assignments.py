@@ -31,6 +31,7 @@ import io
 import json
 import re
 import symtable
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -184,6 +185,20 @@ def test_student_notebook_has_no_solution_and_is_pinned(built, chapter):
     assert student.metadata["otter"]["assignment_name"] == chapter.stem
     # The student notebook carries the public tests only; the hidden ones are in the zip.
     assert "hidden=True" not in json.dumps(student.metadata["otter"].get("tests", {}))
+
+
+def test_the_student_notebook_runs_without_otter(built, monkeypatch):
+    """On Colab (no otter-grader), grader.check says so instead of raising."""
+    student = course_files.read_notebook(built["03_xavier"].student)
+    init = next(cell.source for cell in student.cells if "otter.Notebook(" in cell.source)
+    check = next(cell.source for cell in student.cells if cell.source.startswith("grader.check("))
+    monkeypatch.setitem(sys.modules, "otter", None)  # import otter raises ImportError
+    namespace: dict = {}
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        exec(init, namespace)
+        exec(check, namespace)
+    assert "otter-grader is not installed" in output.getvalue()
 
 
 def test_hidden_tests_are_stricter_where_the_checker_allows():

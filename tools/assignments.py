@@ -67,11 +67,23 @@ HIDDEN_SEEDS = (7, 13)
 
 
 #: otter's grader, after the install cell (otter's own init cell would come first of all).
+#: Where otter-grader is not installed (Colab: otter 7 needs ipywidgets 8, Colab has 7, so
+#: the install cell does not add it), ``grader.check`` says so and the notebook still runs;
+#: the exercise's feedback cell gives the same verdict. Grading does not use this cell.
 OTTER_INIT = """\
-# otter-grader: grader.check("chNN_exK") runs the public tests of a question.
-import otter
+# otter-grader: grader.check("chNN_exK") runs the public tests of a question. Without
+# otter-grader (pip install otter-grader=={otter_version}), the feedback cells still work.
+try:
+    import otter
 
-grader = otter.Notebook("{notebook}")"""
+    grader = otter.Notebook("{notebook}")
+except ImportError:
+
+    class _NoOtter:
+        def check(self, question):
+            print(f"{{question}}: otter-grader is not installed; see the feedback cell above")
+
+    grader = _NoOtter()"""
 
 
 def source_notebook(chapter: Path) -> nbformat.NotebookNode:
@@ -379,7 +391,7 @@ def master_notebook(
     master = nbformat.v4.new_notebook(cells=cells, metadata=json.loads(json.dumps(nb.metadata)))
     install = course_files.first_code_cell(master)
     colab_cell.pin(master, root)
-    init = nbformat.v4.new_code_cell(OTTER_INIT.format(notebook=chapter.name))
+    init = nbformat.v4.new_code_cell(OTTER_INIT.format(notebook=chapter.name, otter_version=OTTER_VERSION))
     master.cells.insert(master.cells.index(install) + 1, init)
     return master, questions
 
