@@ -10,16 +10,18 @@ bias in both biases) loses exactly that question's points. A folder of bad submi
 endless loop, an import that fails, a crashing kernel, a file that is no notebook, another
 chapter's notebook) gets one row each that says so, and the good one in it is graded.
 
-Time: a kernel that imports torch, SciPy, matplotlib and otter costs seconds before the
-first cell runs, so the score checks of every chapter run in this process instead: the
-assignment's notebooks without the chapter's teaching sections (the install cell, imports
-and ``weightinit.setup``, then the exercises; what otter grades does not depend on the
-rest, and ``make student-check`` runs every chapter's teaching cells with the exercises
-unsolved) are executed cell by cell, and the test files of the chapter's autograder zip
-are run on the result with otter's own test runner. The pipeline itself (``otter run`` in
-a fresh folder and kernel per notebook, time limit, CSV) is tested end to end on a folder
-with the three known mistakes, a good notebook and the bad submissions, two at a time.
-``make assignments`` grades every full solution notebook (otter assign's own check).
+Time (budget: 90 s on 2 cores): the assignments are built in this process (otter assign
+without grading, about 3 s for all chapters). A kernel that imports torch, SciPy,
+matplotlib and otter costs seconds before the first cell runs, so the score checks of
+every chapter run in this process too: the assignment's notebook cut to what its
+exercises need (:func:`short`: install cell, imports and ``weightinit.setup``, the
+exercises, and the teaching cells that bind a name they read; ``make student-check``
+runs every chapter's teaching cells with the exercises unsolved) is executed cell by cell,
+and the test files of the chapter's autograder zip are run on the result with otter's own
+test runner. The pipeline itself (``otter run`` in a fresh folder and kernel per notebook,
+time limit, CSV) is tested end to end on a folder with a solved and an unsolved notebook,
+the three known mistakes and the bad submissions, three at a time. ``make assignments``
+grades every full solution notebook (otter assign's own check).
 """
 
 from __future__ import annotations
